@@ -1,0 +1,60 @@
+# Two commands on a fresh machine with Python 3.11 and make:  make run  ·  make test
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run test e2e lint format bench messages migrate clean help
+
+help:
+	@echo "make run    install, migrate, load demo data and serve on http://$(HOST):$(PORT) (SQLite)"
+	@echo "make test   install test tools and run the suite (all but the browser tests)"
+	@echo "make e2e    browser tests (needs Debian's chromium: apt-get install -y chromium)"
+	@echo "make lint   ruff lint and format check"
+	@echo "make bench  benchmarks (print figures, never fail the build)"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-test: requirements-test.txt requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-test.txt
+	@touch $(VENV)/.installed $@
+
+migrate: $(VENV)/.installed
+	$(BIN)/python manage.py migrate --no-input
+
+run: migrate
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -m "not e2e" --create-db $(PYTEST_ARGS)
+
+e2e: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -m e2e --create-db $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-test
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/run.py
+
+# Developers only (needs GNU gettext): refresh and compile the Thai catalogue, then translate it.
+messages: $(VENV)/.installed
+	$(BIN)/python manage.py makemessages --locale th --ignore '.venv/*' --ignore 'var/*' --no-obsolete
+	$(BIN)/python manage.py compilemessages --locale th --ignore '.venv/*'
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache
