@@ -1,0 +1,50 @@
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from marketplace import access
+
+DEMO_PASSWORD = "demo-pass-2569"
+
+# (email, full name, role); later apps attach their memberships to these accounts.
+DEMO_ACCOUNTS = [
+    ("admin@demo.example", "ผู้ดูแลระบบ ตัวอย่าง", "admin"),
+    ("coordinator@demo.example", "อาจารย์สมหญิง ประสานงาน", "coordinator"),
+    ("manager@demo.example", "นางบุญมี ใจดี", "producer_manager"),
+    ("purchaser@demo.example", "คุณวิชัย จัดซื้อ", "company_purchaser"),
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo accounts (and, from later apps, demo data). Safe to run again."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--force", action="store_true", help="Run even with DEBUG off.")
+
+    def handle(self, *args, force: bool = False, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError("seed_demo creates accounts with a published password; with DEBUG off pass --force.")
+        with transaction.atomic():
+            for email, name, role in DEMO_ACCOUNTS:
+                self._account(email, name, role)
+        self.stdout.write(self.style.SUCCESS(f"Demo accounts (password for all: {DEMO_PASSWORD}):"))
+        for email, _name, role in DEMO_ACCOUNTS:
+            self.stdout.write(f"  {role:<18} {email}")
+        self.stdout.write(
+            "The admin and the coordinator must set up an authenticator app (TOTP) at first visit to /admin/."
+        )
+
+    def _account(self, email: str, full_name: str, role: str):
+        User = get_user_model()
+        user, _created = User.objects.get_or_create(email=email, defaults={"full_name": full_name})
+        user.full_name = full_name
+        user.is_superuser = role == "admin"
+        user.is_staff = role == "admin"
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+        EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
+        if role == "coordinator":
+            access.grant_role(user=user, group_name=access.COORDINATORS)
+        return user

@@ -1,0 +1,41 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+
+from marketplace import access
+from marketplace.management.commands.seed_demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from marketplace.models import AuditEvent
+from tests.helpers import sign_in
+
+pytestmark = pytest.mark.django_db
+User = get_user_model()
+
+
+def test_seed_demo_refuses_to_run_with_debug_off_without_force(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="--force"):
+        call_command("seed_demo")
+    assert not User.objects.exists()
+
+
+def test_seed_demo_is_idempotent_and_every_account_can_sign_in(client, capsys):
+    call_command("seed_demo", force=True)
+    first = {u.email: u.pk for u in User.objects.all()}
+    role_events = AuditEvent.objects.filter(action__startswith="role.").count()
+    call_command("seed_demo", force=True)
+    assert {u.email: u.pk for u in User.objects.all()} == first
+    # The second run changed nobody's roles.
+    assert AuditEvent.objects.filter(action__startswith="role.").count() == role_events
+    output = capsys.readouterr().out
+    assert DEMO_PASSWORD in output
+
+    for email, _name, role in DEMO_ACCOUNTS:
+        assert email in output
+        client.logout()
+        response = sign_in(client, email, DEMO_PASSWORD)
+        assert response.status_code == 302, (role, response.content.decode()[:500])
+        assert int(client.session["_auth_user_id"]) == first[email]
+
+    assert access.is_coordinator(User.objects.get(email="coordinator@demo.example"))
+    assert User.objects.get(email="admin@demo.example").is_superuser
+    assert not User.objects.get(email="purchaser@demo.example").is_staff
