@@ -34,7 +34,10 @@ def test_home_in_thai_switch_to_english_and_sign_in_as_the_demo_purchaser(live_s
 
 def test_pages_run_no_inline_script_under_the_content_security_policy(live_server, page):
     violations = []
-    page.on("console", lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None,
+    )
     page.goto(live_server.url + "/accounts/login/")
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     page.goto(live_server.url + "/")
