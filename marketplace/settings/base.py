@@ -39,6 +39,16 @@ if not SECRET_KEY:
     # Only ever used with DEBUG on, on a developer's machine.
     SECRET_KEY = "django-insecure-development-only-key-never-use-in-production"
 
+# Keys the HMAC of citizen ID numbers (producers.citizen_id). Never SECRET_KEY: the two are
+# rotated for different reasons. Changing it makes every stored hash unmatchable.
+CITIZEN_ID_HASH_KEY = os.environ.get("CITIZEN_ID_HASH_KEY", "")
+if not CITIZEN_ID_HASH_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("CITIZEN_ID_HASH_KEY must be set when DJANGO_DEBUG is off.")
+    CITIZEN_ID_HASH_KEY = "development-only-citizen-id-hash-key"
+if CITIZEN_ID_HASH_KEY == SECRET_KEY:
+    raise ImproperlyConfigured("CITIZEN_ID_HASH_KEY must differ from DJANGO_SECRET_KEY.")
+
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
@@ -204,8 +214,14 @@ STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", VAR_DIR / "static"))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns at start-up when it is missing
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", VAR_DIR / "media"))
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("DJANGO_PRIVATE_MEDIA_ROOT", VAR_DIR / "private"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Personal documents (consent evidence): never under MEDIA_URL; served only by audited views.
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT, "base_url": None},
+    },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000

@@ -14,6 +14,7 @@ PRODUCTION_ENV = {
     "DJANGO_DEBUG": "0",
     "DJANGO_SECRET_KEY": "Zq8v!x3Lr#p0W^m2Tn&k7Jb9Yc4Hd6Fs1Ge5Ua8Io0Pl3Kj2Mn7Bv",
     "DJANGO_ALLOWED_HOSTS": "market.example.ac.th",
+    "CITIZEN_ID_HASH_KEY": "Jd83-kq0v-Mz71-pX5s-Lw2e-Nb9c-Ty4u",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
 }
 

@@ -1,0 +1,36 @@
+"""Parsing numbers as Thai users type them: Thai digits (๐–๙), thousands separators, spaces."""
+
+from decimal import Decimal, InvalidOperation
+
+THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+
+
+def normalize_digits(value: str) -> str:
+    return str(value).translate(THAI_DIGITS)
+
+
+def parse_decimal(value) -> Decimal:
+    """ "๑๒,๓๔๕.๕๐" → Decimal("12345.50"). Raises ValueError for anything else."""
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(value)
+    if isinstance(value, float):
+        # Spreadsheet cells arrive as floats: take their shortest decimal form, not binary noise.
+        return Decimal(repr(value))
+    text = normalize_digits(value).strip().replace(",", "").replace(" ", "").replace("\u00a0", "")
+    text = text.removeprefix("฿")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(value) from None
+    if not number.is_finite():
+        raise ValueError(value)
+    return number
+
+
+def parse_int(value) -> int:
+    number = parse_decimal(value)
+    if number != number.to_integral_value():
+        raise ValueError(value)
+    return int(number)
