@@ -87,6 +87,8 @@ class MembershipSource:
     kind: str
     model: type[Membership]
     organisation_field: str
+    # Members of this kind work in the Wagtail admin (see marketplace.backends).
+    grants_admin_access: bool = False
 
 
 _sources: dict[str, MembershipSource] = {}
@@ -107,6 +109,14 @@ def memberships(user, kind: str, roles: Iterable[str] | None = None) -> dict[int
     if roles is not None:
         rows = rows.filter(role__in=list(roles))
     return dict(rows.values_list(f"{source.organisation_field}_id", "role"))
+
+
+def has_admin_membership(user) -> bool:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return any(
+        source.model.objects.filter(user=user).exists() for source in _sources.values() if source.grants_admin_access
+    )
 
 
 def grant_role(*, user, group_name: str, granted_by=None) -> None:

@@ -223,6 +223,33 @@ class HouseholdQuerySet(models.QuerySet):
         """Households whose people may be shown by name: consent given and not erased."""
         return self.with_consent_status().filter(consent_status=Consent.Status.GIVEN, erased_at__isnull=True)
 
+    def with_baseline_status(self):
+        """Annotate `baseline_status` (a PovertyStatus value) computed in the database, so lists can
+        filter on it. Compares annual figures to avoid dividing: income < line × 12 × members."""
+        line = (
+            PovertyLine.objects.filter(year__lte=models.OuterRef("baseline_year"))
+            .order_by("-year")
+            .values("baht_per_person_month")[:1]
+        )
+        annual_line = models.ExpressionWrapper(
+            models.Subquery(line) * 12 * models.F("members"),
+            output_field=models.DecimalField(max_digits=14, decimal_places=2),
+        )
+        return self.annotate(baseline_annual_line=annual_line).annotate(
+            baseline_status=models.Case(
+                models.When(baseline_annual_line__isnull=True, then=models.Value(PovertyStatus.UNKNOWN)),
+                models.When(
+                    baseline_annual_income__lt=models.F("baseline_annual_line") * VERY_POOR_SHARE,
+                    then=models.Value(PovertyStatus.VERY_POOR),
+                ),
+                models.When(
+                    baseline_annual_income__lt=models.F("baseline_annual_line"), then=models.Value(PovertyStatus.POOR)
+                ),
+                default=models.Value(PovertyStatus.ABOVE),
+                output_field=models.CharField(),
+            )
+        )
+
 
 class Household(AreaMixin):
     """A target poor household. Personal data: name, phone, citizen ID (hash + last 4 digits)."""
@@ -288,6 +315,20 @@ class Household(AreaMixin):
     @property
     def is_erased(self) -> bool:
         return self.erased_at is not None
+
+    @property
+    def is_identifiable(self) -> bool:
+        """Needs the `consent_status` annotation (HouseholdQuerySet.with_consent_status)."""
+        return not self.is_erased and getattr(self, "consent_status", None) == Consent.Status.GIVEN
+
+    @property
+    def display_name(self) -> str:
+        """The head's name where it may be shown; otherwise a mask that says why not."""
+        if self.is_erased:
+            return str(_("(erased)"))
+        if not self.is_identifiable:
+            return str(_("(no consent)"))
+        return self.head_name
 
     @property
     def baseline_monthly_income_per_person(self) -> Decimal:
@@ -444,5 +485,7 @@ class PovertyLine(models.Model):
 
     @classmethod
     def for_year(cls, year: int):
-        """The line of that year, else the latest published before it (lines come out late)."""
-        return cls.objects.filter(year__lte=year).order_by("-year").first() or cls.objects.order_by("year").first()
+        """The line of that year, else the latest published before it (lines come out late);
+        None before the first line we hold."""
+        return cls.objects.filter(year__lte=year).order_by("-year").first()
+

@@ -19,7 +19,7 @@ from marketplace import access, audit
 from .models import CoordinatorAssignment, Household, ProducerGroup
 
 
-def _coordinator_scope(user) -> tuple[set[str], set[int]]:
+def coordinator_scope(user) -> tuple[set[str], set[int]]:
     if not access.is_coordinator(user):
         return set(), set()
     rows = CoordinatorAssignment.objects.filter(user=user).values_list("province_code", "group_id")
@@ -35,7 +35,7 @@ def managed_group_ids(user) -> set[int]:
 def groups_visible_to(user) -> QuerySet[ProducerGroup]:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return ProducerGroup.objects.none()
-    provinces, assigned_groups = _coordinator_scope(user)
+    provinces, assigned_groups = coordinator_scope(user)
     group_ids = assigned_groups | managed_group_ids(user)
     if user.is_superuser:
         return ProducerGroup.objects.all()  # group records are organisational, not personal, data
@@ -48,7 +48,7 @@ def households_visible_to(user) -> QuerySet[Household]:
     """All households the user may know of (identifiable or not: see `Household.identifiable`)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return Household.objects.none()
-    provinces, assigned_groups = _coordinator_scope(user)
+    provinces, assigned_groups = coordinator_scope(user)
     group_ids = assigned_groups | managed_group_ids(user)
     if not provinces and not group_ids:
         return Household.objects.none()
@@ -59,7 +59,7 @@ def households_visible_to(user) -> QuerySet[Household]:
 
 
 def can_see_households(user) -> bool:
-    provinces, assigned_groups = _coordinator_scope(user)
+    provinces, assigned_groups = coordinator_scope(user)
     return bool(provinces or assigned_groups or managed_group_ids(user))
 
 

@@ -40,3 +40,13 @@ def link_in_last_email(pattern: str) -> str:
     match = re.search(pattern, body)
     assert match, body
     return match.group(0)
+
+
+def give_totp(user) -> None:
+    """Give a user an authenticator app, as if they had set one up (the admin demands it of staff
+    and coordinators). Tests that exercise the set-up itself use activate_totp instead."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, generate_totp_secret())

@@ -27,11 +27,17 @@ class Command(BaseCommand):
         if not settings.DEBUG and not force:
             raise CommandError("seed_demo creates accounts with a published password; with DEBUG off pass --force.")
         with transaction.atomic():
-            for email, name, role in DEMO_ACCOUNTS:
-                self._account(email, name, role)
+            users = {role: self._account(email, name, role) for email, name, role in DEMO_ACCOUNTS}
+            # Each app adds its own demo data, in dependency order.
+            from producers import demo as producers_demo
+
+            figures = producers_demo.seed(coordinator=users["coordinator"], manager=users["producer_manager"])
         self.stdout.write(self.style.SUCCESS(f"Demo accounts (password for all: {DEMO_PASSWORD}):"))
         for email, _name, role in DEMO_ACCOUNTS:
             self.stdout.write(f"  {role:<18} {email}")
+        self.stdout.write(
+            f"Producer groups: {figures['groups']}; households created this run: {figures['households_created']}"
+        )
         self.stdout.write(
             "The admin and the coordinator must set up an authenticator app (TOTP) at first visit to /admin/."
         )

@@ -1,0 +1,173 @@
+"""Admin pages around households and groups that are more than a model form: the household page
+(audited), consent decisions, erasure, export, group verification. Each view checks access through
+the permission policies / selectors and calls one service."""
+
+import csv
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from marketplace import audit
+
+from . import selectors, services
+from .forms import ConsentForm, ErasureForm, VerificationForm
+from .models import Household
+from .permissions import consent_policy, group_policy, household_policy
+
+
+def _require(policy, user, action):
+    if not policy.user_has_permission(user, action):
+        raise PermissionDenied
+
+
+def group_verification(request, pk):
+    _require(group_policy, request.user, "verify")
+    group = get_object_or_404(group_policy.instances_user_has_permission_for(request.user, "verify"), pk=pk)
+    form = VerificationForm(request.POST or None, initial={"status": group.verification_status})
+    if request.method == "POST" and form.is_valid():
+        services.group_set_verification(
+            group=group, status=form.cleaned_data["status"], reason=form.cleaned_data["reason"]
+        )
+        messages.success(
+            request,
+            _("“%(group)s” is now %(status)s.") % {"group": group, "status": group.get_verification_status_display()},
+        )
+        return redirect("producer_groups:index")
+    return TemplateResponse(request, "producers/admin/group_verification.html", {"group": group, "form": form})
+
+
+def household_detail(request, pk):
+    _require(household_policy, request.user, "view")
+    household = selectors.household_for(request.user, pk)  # audited
+    context = {
+        "household": household,
+        "enrolments": household.enrolments.select_related("group"),
+        "consents": household.consents.select_related("recorded_by"),
+        "surveys": household.income_surveys.all(),
+        "consent_form": ConsentForm(),
+        "can_record_consent": consent_policy.user_has_permission(request.user, "record") and not household.is_erased,
+        "can_erase": household_policy.user_has_permission(request.user, "erase") and not household.is_erased,
+        "can_edit": household_policy.user_has_permission(request.user, "change") and not household.is_erased,
+    }
+    return TemplateResponse(request, "producers/admin/household_detail.html", context)
+
+
+@require_POST
+def household_consent(request, pk):
+    _require(consent_policy, request.user, "record")
+    household = get_object_or_404(selectors.households_visible_to(request.user), pk=pk)
+    form = ConsentForm(request.POST, request.FILES)
+    if form.is_valid():
+        services.consent_record(
+            household=household,
+            status=form.cleaned_data["status"],
+            scope=form.cleaned_data["scope"],
+            recorded_by=request.user,
+            evidence=form.cleaned_data["evidence"],
+        )
+        messages.success(request, _("The consent decision was recorded."))
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect("producers_admin:household_detail", pk=household.pk)
+
+
+def household_erase(request, pk):
+    _require(household_policy, request.user, "erase")
+    household = get_object_or_404(selectors.households_visible_to(request.user), pk=pk, erased_at__isnull=True)
+    form = ErasureForm(request.POST or None, household=household)
+    if request.method == "POST" and form.is_valid():
+        services.household_erase(household=household, reason=form.cleaned_data["reason"])
+        messages.success(request, _("The household's personal data was erased."))
+        return redirect("households:index")
+    return TemplateResponse(request, "producers/admin/household_erase.html", {"household": household, "form": form})
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _cell(value) -> str:
+    """Keep spreadsheet programs from running a cell as a formula (CSV injection)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+EXPORT_COLUMNS = [
+    "household_code",
+    "head_name",
+    "phone",
+    "citizen_id_last4",
+    "members",
+    "province_code",
+    "district_code",
+    "subdistrict_code",
+    "village",
+    "group_codes",
+    "poverty_source",
+    "poverty_year",
+    "baseline_annual_income",
+    "baseline_year",
+    "baseline_status",
+]
+
+
+def households_export(request):
+    """CSV of the identifiable households in the user's scope (optionally one group). Households
+    without consent, or erased, are left out. The export is audited with its size."""
+    _require(household_policy, request.user, "export")
+    households = selectors.households_visible_to(request.user).identifiable().with_baseline_status()
+    group_id = request.GET.get("group")
+    if group_id:
+        group = get_object_or_404(selectors.groups_visible_to(request.user), pk=group_id)
+        households = households.filter(enrolments__group=group, enrolments__active=True)
+    households = households.prefetch_related("enrolments__group").order_by("code")
+    count = households.count()
+    audit.record(
+        "household.exported",
+        object_type=Household._meta.label_lower,
+        details={"count": count, "group": group_id or "", "format": "csv"},
+    )
+
+    def rows():
+        writer = csv.writer(_Echo())
+        yield "\ufeff"  # so Excel opens Thai text as UTF-8
+        yield writer.writerow(EXPORT_COLUMNS)
+        for household in households.iterator(chunk_size=2000):
+            groups = " ".join(sorted(e.group.code for e in household.enrolments.all() if e.active))
+            yield writer.writerow(
+                [
+                    _cell(value)
+                    for value in (
+                        household.code,
+                        household.head_name,
+                        household.phone,
+                        household.citizen_id_last4,
+                        household.members,
+                        household.province_code,
+                        household.district_code,
+                        household.subdistrict_code,
+                        household.village,
+                        groups,
+                        household.poverty_source,
+                        household.poverty_year,
+                        household.baseline_annual_income,
+                        household.baseline_year,
+                        household.baseline_status,
+                    )
+                ]
+            )
+
+    filename = f"households-{timezone.localdate():%Y%m%d}.csv"
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
