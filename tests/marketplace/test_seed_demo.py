@@ -39,3 +39,28 @@ def test_seed_demo_is_idempotent_and_every_account_can_sign_in(client, capsys):
     assert access.is_coordinator(User.objects.get(email="coordinator@demo.example"))
     assert User.objects.get(email="admin@demo.example").is_superuser
     assert not User.objects.get(email="purchaser@demo.example").is_staff
+
+
+def test_seed_demo_adds_the_programme_and_stays_idempotent():
+    from producers import selectors
+    from producers.models import Consent, CoordinatorAssignment, Household, ProducerGroup
+
+    call_command("seed_demo", force=True)
+    call_command("seed_demo", force=True)
+    assert ProducerGroup.objects.count() == 8
+    assert set(ProducerGroup.objects.values_list("province_code", flat=True)) == {"45", "46"}
+    assert Household.objects.count() == 200
+    consents = Consent.objects.count()
+    call_command("seed_demo", force=True)
+    assert Consent.objects.count() == consents
+    coordinator = User.objects.get(email="coordinator@demo.example")
+    manager = User.objects.get(email="manager@demo.example")
+    assert CoordinatorAssignment.objects.filter(user=coordinator).count() == 2
+    assert selectors.households_visible_to(coordinator).count() == 200
+    assert selectors.households_visible_to(manager).count() == 25
+    assert not selectors.households_visible_to(User.objects.get(email="purchaser@demo.example")).exists()
+    # Names are invented: every family name is one of the marked fictional ones.
+    assert all(
+        name.split(" ")[1] in {"ทดสอบดี", "ทดสอบงาม", "ตัวอย่างศรี", "สมมุติสุข", "ทดลองใจ"}
+        for name in Household.objects.values_list("head_name", flat=True)
+    )
