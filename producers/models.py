@@ -322,6 +322,16 @@ class Household(AreaMixin):
         return not self.is_erased and getattr(self, "consent_status", None) == Consent.Status.GIVEN
 
     @property
+    def consent_status_display(self) -> str:
+        status = getattr(self, "consent_status", None)
+        return str(Consent.Status(status).label) if status else str(_("not recorded"))
+
+    @property
+    def baseline_status_display(self) -> str:
+        status = getattr(self, "baseline_status", None) or self.baseline_poverty_status
+        return str(PovertyStatus(status).label)
+
+    @property
     def display_name(self) -> str:
         """The head's name where it may be shown; otherwise a mask that says why not."""
         if self.is_erased:

@@ -26,7 +26,10 @@ VISIBLE = ["view", "change"]
 
 class ScopedIndexView(generic.IndexView):
     def get_base_queryset(self):
-        return self.permission_policy.instances_user_has_any_permission_for(self.request.user, VISIBLE)
+        queryset = self.permission_policy.instances_user_has_any_permission_for(self.request.user, VISIBLE)
+        # Listings show their foreign keys (household, group, recorded by): fetch them in one query.
+        related = [f.name for f in self.model._meta.concrete_fields if f.many_to_one]
+        return queryset.select_related(*related)
 
 
 class ScopedObjectMixin:
@@ -260,8 +263,8 @@ class HouseholdViewSet(ScopedViewSet):
         Column("display_name", label=_("head of household")),
         Column("district_name", label=_("district")),
         "members",
-        Column("consent_status", label=_("consent")),
-        Column("baseline_status", label=_("poverty status at baseline")),
+        Column("consent_status_display", label=_("consent")),
+        Column("baseline_status_display", label=_("poverty status at baseline")),
     ]
     filterset_class = HouseholdFilterSet
     search_fields = ["code", "head_name"]

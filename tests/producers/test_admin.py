@@ -276,3 +276,15 @@ def test_coordinator_creates_a_household_in_their_area_with_a_citizen_id(client,
     )
     assert response.status_code == 200
     assert "province_code" in response.context["form"].errors
+
+
+@pytest.mark.parametrize("count", [3, 40])
+def test_household_list_queries_do_not_grow_with_households(
+    client, kalasin_coordinator, kalasin_group, count, django_assert_max_num_queries
+):
+    HouseholdFactory.create_batch(count, group=kalasin_group)
+    client.force_login(kalasin_coordinator)
+    with django_assert_max_num_queries(30):
+        assert client.get(reverse("households:index")).status_code == 200
+    with django_assert_max_num_queries(30):
+        assert client.get(reverse("enrolments:index")).status_code == 200
