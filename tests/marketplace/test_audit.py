@@ -88,3 +88,14 @@ def test_who_needs_mfa(user, coordinator, superuser):
     assert not access.can_use_django_admin(coordinator)
     assert access.can_use_wagtail_admin(coordinator)
     assert not access.can_use_wagtail_admin(user)
+
+
+def test_superusers_read_the_trail_in_django_admin_but_cannot_change_it(client, superuser):
+    from tests.helpers import give_totp
+
+    give_totp(superuser)
+    event = audit.record("auth.login", superuser, actor=superuser)
+    client.force_login(superuser)
+    assert client.get("/django-admin/marketplace/auditevent/").status_code == 200
+    assert client.get(f"/django-admin/marketplace/auditevent/{event.pk}/change/").status_code == 200
+    assert client.post(f"/django-admin/marketplace/auditevent/{event.pk}/delete/").status_code == 403
