@@ -6,7 +6,7 @@ import csv
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import StreamingHttpResponse
+from django.http import FileResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -88,6 +88,20 @@ def household_erase(request, pk):
         messages.success(request, _("The household's personal data was erased."))
         return redirect("households:index")
     return TemplateResponse(request, "producers/admin/household_erase.html", {"household": household, "form": form})
+
+
+def consent_evidence(request, pk):
+    """Stream a consent document to someone who may see its household; audited."""
+    _require(consent_policy, request.user, "view")
+    consent = get_object_or_404(
+        consent_policy.instances_user_has_permission_for(request.user, "view").exclude(evidence=""), pk=pk
+    )
+    audit.record("consent.evidence_viewed", consent.household, details={"consent_id": consent.pk})
+    response = FileResponse(
+        consent.evidence.open("rb"), as_attachment=True, filename=consent.evidence.name.split("/")[-1]
+    )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 class _Echo:

@@ -164,6 +164,12 @@ def test_consent_evidence_must_be_a_document(client, kalasin_coordinator, kalasi
     with pytest.raises(ValueError):
         consent.evidence.url  # never served from a public URL
     assert not consent.evidence.path.startswith(str(settings.MEDIA_ROOT))
+    # Downloaded only through the audited view, and only within scope.
+    response = client.get(reverse("producers_admin:consent_evidence", args=[consent.pk]))
+    assert b"".join(response.streaming_content) == b"%PDF-1.4 signed form"
+    assert AuditEvent.objects.filter(action="consent.evidence_viewed").count() == 1
+    client.force_login(UserFactory())
+    assert client.get(reverse("producers_admin:consent_evidence", args=[consent.pk])).status_code in (302, 403, 404)
 
 
 def test_erasure_keeps_the_figures_and_drops_the_person(client, kalasin_coordinator, kalasin_household):
