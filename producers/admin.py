@@ -1,0 +1,61 @@
+"""Django admin (superusers only): the programme's set-up records. Household data is not here:
+it lives in the scoped Wagtail admin."""
+
+from django.contrib import admin
+
+from marketplace import access, audit
+
+from . import services
+from .models import CoordinatorAssignment, GroupMembership, Institution, PovertyLine
+
+
+@admin.register(Institution)
+class InstitutionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_th", "name_en", "province_code"]
+    search_fields = ["code", "name_th", "name_en"]
+
+
+@admin.register(CoordinatorAssignment)
+class CoordinatorAssignmentAdmin(admin.ModelAdmin):
+    list_display = ["user", "institution", "province_code", "group", "created_at"]
+    list_filter = ["institution", "province_code"]
+    autocomplete_fields = ["user"]
+    raw_id_fields = ["group"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not access.is_coordinator(obj.user):
+            access.grant_role(user=obj.user, group_name=access.COORDINATORS)
+        audit.record(
+            "role.assignment_changed" if change else "role.assignment_granted",
+            obj,
+            details={"user": obj.user.email, "province": obj.province_code, "group": obj.group_id},
+        )
+
+    def delete_model(self, request, obj):
+        audit.record("role.assignment_revoked", obj, details={"user": obj.user.email, "province": obj.province_code})
+        super().delete_model(request, obj)
+
+
+@admin.register(GroupMembership)
+class GroupMembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "group", "role", "created_at"]
+    list_filter = ["role"]
+    autocomplete_fields = ["user"]
+    raw_id_fields = ["group"]
+
+    def save_model(self, request, obj, form, change):
+        # Through the service, so the change is audited like any other.
+        services.membership_grant(user=obj.user, group=obj.group, role=obj.role, granted_by=request.user)
+
+    def delete_model(self, request, obj):
+        services.membership_revoke(membership=obj)
+
+    def delete_queryset(self, request, queryset):
+        for membership in queryset:
+            services.membership_revoke(membership=membership)
+
+
+@admin.register(PovertyLine)
+class PovertyLineAdmin(admin.ModelAdmin):
+    list_display = ["year", "baht_per_person_month", "source"]
