@@ -1,9 +1,45 @@
+"""The public site as Wagtail pages: home, catalogue, producer groups and their products, stories.
+
+Shop data (orders, households, agreements) stays out of the page tree; a ProducerGroupPage points at
+its producers.ProducerGroup, and orders will point at ProductPages.
+"""
+
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import translation
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel, MultiFieldPanel
-from wagtail.fields import RichTextField
-from wagtail.models import Page
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from wagtail import blocks
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.images.blocks import ImageBlock
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+from wagtail.snippets.models import register_snippet
+
+from marketplace import areas
+
+from .thai_search import segment_for_index
+
+MONTHS = [
+    (1, _("January")),
+    (2, _("February")),
+    (3, _("March")),
+    (4, _("April")),
+    (5, _("May")),
+    (6, _("June")),
+    (7, _("July")),
+    (8, _("August")),
+    (9, _("September")),
+    (10, _("October")),
+    (11, _("November")),
+    (12, _("December")),
+]
 
 
 class BilingualMixin:
@@ -18,6 +54,67 @@ class BilingualMixin:
         return getattr(self, name)
 
 
+# --- Snippets -------------------------------------------------------------------------------
+
+
+@register_snippet
+class Category(BilingualMixin, models.Model):
+    name = models.CharField(_("name (Thai)"), max_length=100, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
+    slug = models.SlugField(_("slug"), unique=True, allow_unicode=False)
+
+    panels = [FieldPanel("name"), FieldPanel("name_en"), FieldPanel("slug")]
+
+    class Meta:
+        verbose_name = _("product category")
+        verbose_name_plural = _("product categories")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.localized("name")
+
+
+@register_snippet
+class Certification(BilingualMixin, models.Model):
+    """OTOP stars, Thai GAP, Organic Thailand, halal, …: what a buyer can filter on."""
+
+    class Kind(models.TextChoices):
+        OTOP = "otop", _("OTOP")
+        THAI_GAP = "thai_gap", _("Thai GAP")
+        ORGANIC = "organic_thailand", _("Organic Thailand")
+        HALAL = "halal", _("Halal")
+        FDA = "thai_fda", _("Thai FDA (อย.)")
+        COMMUNITY = "community_product", _("Community product standard (มผช.)")
+        OTHER = "other", _("Other")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    stars = models.PositiveSmallIntegerField(
+        _("OTOP stars"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    name = models.CharField(_("name (Thai)"), max_length=100, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
+    slug = models.SlugField(_("slug"), unique=True)
+
+    panels = [FieldPanel("kind"), FieldPanel("stars"), FieldPanel("name"), FieldPanel("name_en"), FieldPanel("slug")]
+
+    class Meta:
+        verbose_name = _("certification")
+        verbose_name_plural = _("certifications")
+        ordering = ["kind", "stars", "name"]
+
+    def __str__(self) -> str:
+        return self.localized("name")
+
+    def clean(self):
+        if self.kind == self.Kind.OTOP and not self.stars:
+            raise ValidationError({"stars": _("An OTOP certification has 1 to 5 stars.")})
+        if self.kind != self.Kind.OTOP and self.stars:
+            raise ValidationError({"stars": _("Only OTOP certifications have stars.")})
+
+
+# --- Pages ----------------------------------------------------------------------------------
+
+
 class HomePage(BilingualMixin, Page):
     """The site's front page: what the programme is and where to go next."""
 
@@ -26,6 +123,7 @@ class HomePage(BilingualMixin, Page):
     intro_en = RichTextField(_("introduction (English)"), blank=True, features=["bold", "italic", "link"])
 
     parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["cms.CatalogueIndexPage", "cms.ProducersIndexPage", "cms.StoriesIndexPage"]
     max_count = 1
 
     content_panels = [
@@ -45,3 +143,347 @@ class HomePage(BilingualMixin, Page):
     @property
     def display_intro(self) -> str:
         return self.localized("intro")
+
+
+class SimpleIndexMixin(BilingualMixin):
+    @property
+    def display_title(self) -> str:
+        return self.localized("title")
+
+
+class CatalogueIndexPage(SimpleIndexMixin, Page):
+    """/products/: every live product, with filters. It has no children: products live under
+    their producer group."""
+
+    title_en = models.CharField(_("title (English)"), max_length=255, blank=True)
+    intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
+    intro_en = RichTextField(_("introduction (English)"), blank=True, features=["bold", "italic", "link"])
+
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = []
+    max_count = 1
+    content_panels = [FieldPanel("title"), FieldPanel("title_en"), FieldPanel("intro"), FieldPanel("intro_en")]
+
+    class Meta:
+        verbose_name = _("catalogue")
+        verbose_name_plural = _("catalogues")
+
+    def serve(self, request, *args, **kwargs):
+        from .catalogue import serve_catalogue
+
+        return serve_catalogue(self, request)
+
+
+class ProducersIndexPage(SimpleIndexMixin, Page):
+    title_en = models.CharField(_("title (English)"), max_length=255, blank=True)
+    intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
+    intro_en = RichTextField(_("introduction (English)"), blank=True, features=["bold", "italic", "link"])
+
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = ["cms.ProducerGroupPage"]
+    max_count = 1
+    content_panels = [FieldPanel("title"), FieldPanel("title_en"), FieldPanel("intro"), FieldPanel("intro_en")]
+
+    class Meta:
+        verbose_name = _("producers index")
+        verbose_name_plural = _("producers indexes")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["groups"] = ProducerGroupPage.objects.child_of(self).live().select_related("group").order_by("title")
+        return context
+
+
+class StoryBlock(blocks.StreamBlock):
+    paragraph = blocks.RichTextBlock(label=_("paragraph"), features=["bold", "italic", "link", "ol", "ul"])
+    image = ImageBlock(label=_("image"))
+    quote = blocks.BlockQuoteBlock(label=_("quote"))
+
+    class Meta:
+        label = _("story")
+
+
+class ProducerGroupPage(SimpleIndexMixin, Page):
+    """The public profile of one producer group; its products are its children. Created together
+    with the group (cms.services.ensure_group_page)."""
+
+    group = models.OneToOneField(
+        "producers.ProducerGroup", verbose_name=_("producer group"), on_delete=models.PROTECT, related_name="page"
+    )
+    title_en = models.CharField(_("name (English)"), max_length=255, blank=True)
+    profile = models.TextField(_("profile"), blank=True, help_text=_("Two or three sentences about the group."))
+    profile_en = models.TextField(_("profile (English)"), blank=True)
+    story = StreamField(StoryBlock(), verbose_name=_("story"), blank=True)
+    story_en = StreamField(StoryBlock(), verbose_name=_("story (English)"), blank=True)
+
+    parent_page_types = ["cms.ProducersIndexPage"]
+    subpage_types = ["cms.ProductPage"]
+
+    content_panels = [
+        FieldPanel("title"),
+        FieldPanel("group", read_only=True),
+        FieldPanel("profile"),
+        FieldPanel("story"),
+        InlinePanel("photos", label=_("photos")),
+        MultiFieldPanel(
+            [FieldPanel("title_en"), FieldPanel("profile_en"), FieldPanel("story_en")], heading=_("English")
+        ),
+    ]
+    search_fields = [*Page.search_fields, index.SearchField("profile"), index.SearchField("title_en")]
+
+    class Meta:
+        verbose_name = _("producer group page")
+        verbose_name_plural = _("producer group pages")
+
+    @property
+    def location(self) -> str:
+        parts = [self.group.district_name, self.group.province_name]
+        return ", ".join(part for part in parts if part)
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["products"] = (
+            ProductPage.objects.child_of(self).live().select_related("category").prefetch_related("gallery__image")
+        )
+        return context
+
+
+class PhotoMixin(models.Model):
+    image = models.ForeignKey(
+        "wagtailimages.Image", verbose_name=_("image"), on_delete=models.CASCADE, related_name="+"
+    )
+    alt_text = models.CharField(
+        _("alt text"), max_length=250, help_text=_("What the photo shows, for people who cannot see it.")
+    )
+    caption = models.CharField(_("caption"), max_length=250, blank=True)
+
+    panels = [FieldPanel("image"), FieldPanel("alt_text"), FieldPanel("caption")]
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.alt_text
+
+
+class ProducerGroupPhoto(Orderable, PhotoMixin):
+    page = ParentalKey(ProducerGroupPage, on_delete=models.CASCADE, related_name="photos")
+
+
+class Unit(models.TextChoices):
+    KG = "kg", _("kilogram")
+    GRAM = "g", _("gram")
+    PIECE = "piece", _("piece")
+    PACK = "pack", _("pack")
+    BOTTLE = "bottle", _("bottle")
+    JAR = "jar", _("jar")
+    METRE = "metre", _("metre")
+    SET = "set", _("set")
+    BOX = "box", _("box")
+
+
+QUANTITY = {"max_digits": 12, "decimal_places": 3}
+
+
+class ProductPage(BilingualMixin, Page):
+    """One product of one producer group (the parent page). The page title is the Thai name."""
+
+    title_en = models.CharField(_("name (English)"), max_length=255, blank=True)
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="products"
+    )
+    description = RichTextField(_("description"), features=["bold", "italic", "ol", "ul", "link"])
+    description_en = RichTextField(
+        _("description (English)"), blank=True, features=["bold", "italic", "ol", "ul", "link"]
+    )
+    unit = models.CharField(_("unit"), max_length=10, choices=Unit.choices)
+    price = models.DecimalField(_("price per unit (THB)"), max_digits=12, decimal_places=2)
+    min_order_quantity = models.DecimalField(_("minimum order quantity"), default=Decimal("1"), **QUANTITY)
+    available_quantity = models.DecimalField(
+        _("quantity available now"), default=Decimal("0"), help_text=_("0 when out of stock."), **QUANTITY
+    )
+    monthly_capacity = models.DecimalField(
+        _("monthly capacity"), null=True, blank=True, help_text=_("How much the group can make in a month."), **QUANTITY
+    )
+    lead_time_days = models.PositiveSmallIntegerField(_("lead time (days)"), default=7)
+    seasonal_months = models.JSONField(
+        _("months available"), default=list, blank=True, help_text=_("Leave empty when available all year.")
+    )
+    certifications = ParentalManyToManyField(Certification, verbose_name=_("certifications"), blank=True)
+    fda_number = models.CharField(
+        _("Thai FDA number (อย.)"),
+        max_length=20,
+        blank=True,
+        help_text=_("13 digits, as printed on the label, e.g. 12-1-23456-2-0001."),
+    )
+    shelf_life_days = models.PositiveIntegerField(_("shelf life (days)"), null=True, blank=True)
+    storage = models.CharField(_("storage"), max_length=200, blank=True, help_text=_("e.g. keep dry, below 25 °C."))
+    sku = models.CharField(_("SKU"), max_length=40, unique=True)
+    # Thai has no spaces between words: this holds the searchable text cut into words (PyThaiNLP),
+    # so the database search engine can match a word inside a compound (see cms.thai_search).
+    search_text = models.TextField(editable=False, blank=True)
+
+    parent_page_types = ["cms.ProducerGroupPage"]
+    subpage_types = []
+
+    content_panels = [
+        FieldPanel("title", heading=_("product name (Thai)")),
+        FieldPanel("category"),
+        FieldPanel("description"),
+        InlinePanel("gallery", label=_("photos"), min_num=0),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("unit"), FieldPanel("price")]),
+                FieldRowPanel([FieldPanel("min_order_quantity"), FieldPanel("available_quantity")]),
+                FieldRowPanel([FieldPanel("monthly_capacity"), FieldPanel("lead_time_days")]),
+                FieldPanel("seasonal_months", widget=forms.CheckboxSelectMultiple(choices=MONTHS)),
+            ],
+            heading=_("selling"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("certifications", widget=forms.CheckboxSelectMultiple),
+                FieldPanel("fda_number"),
+                FieldRowPanel([FieldPanel("shelf_life_days"), FieldPanel("storage")]),
+                FieldPanel("sku"),
+            ],
+            heading=_("product details"),
+        ),
+        MultiFieldPanel([FieldPanel("title_en"), FieldPanel("description_en")], heading=_("English")),
+    ]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("search_text", boost=2),
+        index.SearchField("title_en", boost=2),
+        index.FilterField("price"),
+        index.FilterField("category_id"),
+        index.FilterField("available_quantity"),
+        index.FilterField("first_published_at"),
+    ]
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.price is not None and self.price <= 0:
+            errors["price"] = _("The price must be more than 0.")
+        if self.min_order_quantity is not None and self.min_order_quantity <= 0:
+            errors["min_order_quantity"] = _("The minimum order must be more than 0.")
+        if self.available_quantity is not None and self.available_quantity < 0:
+            errors["available_quantity"] = _("The quantity available cannot be negative.")
+        if (
+            self.available_quantity
+            and self.min_order_quantity
+            and self.available_quantity > 0
+            and self.min_order_quantity > self.available_quantity
+        ):
+            errors["min_order_quantity"] = _("The minimum order cannot be more than the quantity available now.")
+        if self.monthly_capacity is not None and self.monthly_capacity <= 0:
+            errors["monthly_capacity"] = _("The monthly capacity must be more than 0.")
+        months = self.seasonal_months or []
+        if not isinstance(months, list) or any(int(m) not in range(1, 13) for m in months):
+            errors["seasonal_months"] = _("Months are numbers from 1 to 12.")
+        if self.fda_number:
+            digits = self.fda_number.replace("-", "")
+            if not (digits.isdigit() and len(digits) == 13):
+                errors["fda_number"] = _("A Thai FDA number has 13 digits.")
+        if errors:
+            raise ValidationError(errors)
+        self.seasonal_months = sorted({int(m) for m in months})
+
+    def save(self, *args, **kwargs):
+        self.search_text = segment_for_index(self.title, self.title_en, self.description, self.sku)
+        super().save(*args, **kwargs)
+
+    @cached_property
+    def group_page(self):
+        return self.get_parent().specific
+
+    @property
+    def display_title(self) -> str:
+        return self.localized("title")
+
+    @property
+    def display_description(self) -> str:
+        return self.localized("description")
+
+    @property
+    def in_stock(self) -> bool:
+        return self.available_quantity > 0
+
+    @property
+    def first_photo(self):
+        photos = list(self.gallery.all())
+        return photos[0] if photos else None
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        group_page = self.get_parent().specific
+        context["group_page"] = group_page
+        context["photos"] = list(self.gallery.select_related("image"))
+        context["month_names"] = [label for value, label in MONTHS if value in (self.seasonal_months or [])]
+        context["province_name"] = areas.area_name(group_page.group.province_code)
+        return context
+
+
+class ProductPhoto(Orderable, PhotoMixin):
+    page = ParentalKey(ProductPage, on_delete=models.CASCADE, related_name="gallery")
+
+
+class StoriesIndexPage(SimpleIndexMixin, Page):
+    title_en = models.CharField(_("title (English)"), max_length=255, blank=True)
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = ["cms.StoryPage"]
+    max_count = 1
+    content_panels = [FieldPanel("title"), FieldPanel("title_en")]
+
+    class Meta:
+        verbose_name = _("stories index")
+        verbose_name_plural = _("stories indexes")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["stories"] = StoryPage.objects.child_of(self).live().order_by("-date")
+        return context
+
+
+class StoryPage(BilingualMixin, Page):
+    """Programme news, MOU signings, producer stories."""
+
+    title_en = models.CharField(_("title (English)"), max_length=255, blank=True)
+    date = models.DateField(_("date"))
+    intro = models.TextField(_("introduction"), blank=True)
+    intro_en = models.TextField(_("introduction (English)"), blank=True)
+    body = StreamField(StoryBlock(), verbose_name=_("body"), blank=True)
+    body_en = StreamField(StoryBlock(), verbose_name=_("body (English)"), blank=True)
+    related_group = models.ForeignKey(
+        "producers.ProducerGroup",
+        verbose_name=_("producer group"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    parent_page_types = ["cms.StoriesIndexPage"]
+    subpage_types = []
+    content_panels = [
+        FieldPanel("title"),
+        FieldPanel("date"),
+        FieldPanel("intro"),
+        FieldPanel("body"),
+        FieldPanel("related_group"),
+        MultiFieldPanel([FieldPanel("title_en"), FieldPanel("intro_en"), FieldPanel("body_en")], heading=_("English")),
+    ]
+    search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("title_en")]
+
+    class Meta:
+        verbose_name = _("story")
+        verbose_name_plural = _("stories")
+
+    @property
+    def display_title(self) -> str:
+        return self.localized("title")
