@@ -154,6 +154,7 @@ class GroupMembership(Membership):
         MANAGER = "manager", _("manager")
         TREASURER = "treasurer", _("treasurer")
 
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     group = models.ForeignKey(
         ProducerGroup, verbose_name=_("producer group"), on_delete=models.CASCADE, related_name="memberships"
     )
@@ -499,3 +500,5 @@ class PovertyLine(models.Model):
         None before the first line we hold."""
         return cls.objects.filter(year__lte=year).order_by("-year").first()
 
+
+from .import_models import HouseholdImport  # noqa

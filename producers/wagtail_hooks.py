@@ -1,7 +1,11 @@
-from django.urls import include, path
+from django.urls import include, path, reverse
+from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 
-from . import admin_urls
+from marketplace import access
+
+from . import admin_urls, urls_import
 from .viewsets import ProducersViewSetGroup
 
 
@@ -12,4 +16,16 @@ def register_producers_viewsets():
 
 @hooks.register("register_admin_urls")
 def register_producers_admin_urls():
-    return [path("producers/", include(admin_urls, namespace="producers_admin"))]
+    return [path("producers/", include(admin_urls, namespace="producers_admin")), *urls_import.get_urls()]
+
+
+class CoordinatorMenuItem(MenuItem):
+    def is_shown(self, request):
+        return access.is_coordinator(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def household_import_menu_item():
+    return CoordinatorMenuItem(
+        _("Import households"), reverse("household_import:upload"), icon_name="upload", order=260
+    )
