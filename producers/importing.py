@@ -741,11 +741,6 @@ class RowChecker:
 # --- Checking against the file and the database, and writing --------------------------------
 
 
-def erased_code_hash(code: str) -> str:
-    """The keyed hash services.household_erase keeps of an erased household's code."""
-    return citizen_id.hash_id(f"household:{code}")
-
-
 @dataclass
 class _Plan:
     creates: list[Household] = field(default_factory=list)
@@ -807,9 +802,9 @@ class _Planner:
         codes = [row.code for row in rows]
         existing = {household.code: household for household in Household.objects.filter(code__in=codes)}
         erased = set(
-            Household.objects.filter(erased_code_hash__in=[erased_code_hash(code) for code in codes]).values_list(
-                "erased_code_hash", flat=True
-            )
+            Household.objects.filter(
+                erased_code_hash__in=[Household.erased_code_hash_of(code) for code in codes]
+            ).values_list("erased_code_hash", flat=True)
         )
         citizen_owners = dict(
             Household.objects.filter(
@@ -846,7 +841,7 @@ class _Planner:
     def _check_row(self, row: CheckedRow, stored, erased, citizen_owners, visible) -> None:
         household = row.household
         ok = row.valid
-        if erased_code_hash(row.code) in erased or (stored is not None and stored.is_erased):
+        if Household.erased_code_hash_of(row.code) in erased or (stored is not None and stored.is_erased):
             self.error(
                 row,
                 "household_code",

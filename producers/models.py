@@ -317,6 +317,13 @@ class Household(AreaMixin):
     def is_erased(self) -> bool:
         return self.erased_at is not None
 
+    @staticmethod
+    def erased_code_hash_of(code: str) -> str:
+        """The keyed hash kept of a household code after erasure (see services.household_erase)."""
+        from .citizen_id import hash_id
+
+        return hash_id(f"household:{code}")
+
     @property
     def is_identifiable(self) -> bool:
         """Needs the `consent_status` annotation (HouseholdQuerySet.with_consent_status)."""
