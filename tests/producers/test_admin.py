@@ -267,7 +267,7 @@ def test_coordinator_creates_a_household_in_their_area_with_a_citizen_id(client,
     # The same person again: a clear error.
     response = client.post(reverse("households:add"), {**data, "code": "HH-NEW-2"})
     assert response.status_code == 200
-    assert "already registered" in str(response.context["form"].errors["citizen_id"])
+    assert "บุคคลนี้ลงทะเบียนในโครงการแล้ว" in str(response.context["form"].errors["citizen_id"])  # Thai first
     # Outside their provinces: refused.
     response = client.post(
         reverse("households:add"),

@@ -681,7 +681,8 @@ def test_a_stored_import_with_errors_fails_and_drops_its_file(institution):
 
     household_import.refresh_from_db()
     assert household_import.status == HouseholdImport.Status.FAILED
-    assert household_import.errors == [{"row": 2, "column": "members", "message": "“x” is not a whole number."}]
+    # Messages are stored in the language of the person who uploaded (Thai by default).
+    assert household_import.errors == [{"row": 2, "column": "members", "message": "“x” ไม่ใช่จำนวนเต็ม"}]
     assert not household_import.file and not household_import.can_be_confirmed
     assert not HouseholdImport._meta.get_field("file").storage.exists(name)
     assert AuditEvent.objects.filter(action="household.import_previewed").count() == 1
