@@ -52,6 +52,7 @@ format: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test
 	-$(BIN)/python bench/run.py
 	-$(BIN)/python bench/import_households.py
+	-$(BIN)/python bench/catalogue.py
 
 # Developers only (needs GNU gettext): refresh and compile the Thai catalogue, then translate it.
 messages: $(VENV)/.installed

@@ -22,8 +22,6 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
-from marketplace import areas
-
 from .thai_search import segment_for_index
 
 MONTHS = [
@@ -144,6 +142,11 @@ class HomePage(BilingualMixin, Page):
     def display_intro(self) -> str:
         return self.localized("intro")
 
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["sections"] = self.get_children().live().public().specific()
+        return context
+
 
 class SimpleIndexMixin(BilingualMixin):
     @property
@@ -189,8 +192,14 @@ class ProducersIndexPage(SimpleIndexMixin, Page):
         verbose_name_plural = _("producers indexes")
 
     def get_context(self, request, *args, **kwargs):
+        from .catalogue import breadcrumbs, prepare_group_cards
+
         context = super().get_context(request, *args, **kwargs)
-        context["groups"] = ProducerGroupPage.objects.child_of(self).live().select_related("group").order_by("title")
+        context["groups"] = prepare_group_cards(
+            ProducerGroupPage.objects.child_of(self).live().public().select_related("group").order_by("title")
+        )
+        context["breadcrumbs"] = breadcrumbs(self, request)
+        context["intro"] = self.localized("intro")
         return context
 
 
@@ -241,10 +250,10 @@ class ProducerGroupPage(SimpleIndexMixin, Page):
         return ", ".join(part for part in parts if part)
 
     def get_context(self, request, *args, **kwargs):
+        from .catalogue import group_page_context
+
         context = super().get_context(request, *args, **kwargs)
-        context["products"] = (
-            ProductPage.objects.child_of(self).live().select_related("category").prefetch_related("gallery__image")
-        )
+        context.update(group_page_context(self, request))
         return context
 
 
@@ -283,6 +292,13 @@ class Unit(models.TextChoices):
 
 
 QUANTITY = {"max_digits": 12, "decimal_places": 3}
+
+
+class SegmentedTitleField(index.SearchField):
+    """Indexes a page's title, and its English name, cut into words (see cms.thai_search)."""
+
+    def get_value(self, obj):
+        return segment_for_index(obj.title, getattr(obj, "title_en", ""))
 
 
 class ProductPage(BilingualMixin, Page):
@@ -353,6 +369,9 @@ class ProductPage(BilingualMixin, Page):
     ]
     search_fields = [
         *Page.search_fields,
+        # The title again, cut into words, with the English name: a word inside a Thai compound
+        # name then counts as a title match.
+        SegmentedTitleField("title", boost=2),
         index.SearchField("search_text", boost=2),
         index.SearchField("title_en", boost=2),
         index.FilterField("price"),
@@ -420,13 +439,17 @@ class ProductPage(BilingualMixin, Page):
         return photos[0] if photos else None
 
     def get_context(self, request, *args, **kwargs):
+        from .catalogue import product_page_context
+
         context = super().get_context(request, *args, **kwargs)
-        group_page = self.get_parent().specific
-        context["group_page"] = group_page
-        context["photos"] = list(self.gallery.select_related("image"))
         context["month_names"] = [label for value, label in MONTHS if value in (self.seasonal_months or [])]
-        context["province_name"] = areas.area_name(group_page.group.province_code)
+        context.update(product_page_context(self, request))
         return context
+
+    def serve(self, request, *args, **kwargs):
+        from .cache import cacheable
+
+        return cacheable(super().serve(request, *args, **kwargs))
 
 
 class ProductPhoto(Orderable, PhotoMixin):
@@ -445,8 +468,11 @@ class StoriesIndexPage(SimpleIndexMixin, Page):
         verbose_name_plural = _("stories indexes")
 
     def get_context(self, request, *args, **kwargs):
+        from .catalogue import breadcrumbs
+
         context = super().get_context(request, *args, **kwargs)
-        context["stories"] = StoryPage.objects.child_of(self).live().order_by("-date")
+        context["stories"] = StoryPage.objects.child_of(self).live().public().order_by("-date")
+        context["breadcrumbs"] = breadcrumbs(self, request)
         return context
 
 
@@ -487,3 +513,20 @@ class StoryPage(BilingualMixin, Page):
     @property
     def display_title(self) -> str:
         return self.localized("title")
+
+    @property
+    def display_intro(self) -> str:
+        return self.localized("intro")
+
+    def get_context(self, request, *args, **kwargs):
+        from .catalogue import breadcrumbs
+
+        context = super().get_context(request, *args, **kwargs)
+        context["breadcrumbs"] = breadcrumbs(self, request)
+        context["body"] = self.localized("body")
+        context["group_page"] = (
+            ProducerGroupPage.objects.live().public().filter(group_id=self.related_group_id).first()
+            if self.related_group_id
+            else None
+        )
+        return context

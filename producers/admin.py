@@ -3,6 +3,7 @@ it lives in the scoped Wagtail admin."""
 
 from django.contrib import admin
 
+from cms.services import sync_coordinator_access
 from marketplace import access, audit
 
 from . import services
@@ -31,10 +32,24 @@ class CoordinatorAssignmentAdmin(admin.ModelAdmin):
             obj,
             details={"user": obj.user.email, "province": obj.province_code, "group": obj.group_id},
         )
+        # Who may publish which group pages follows the assignments (also the previous holder's,
+        # when the assignment was moved to another user).
+        users = {obj.user}
+        previous_user = form.initial.get("user") if change else None
+        if previous_user and previous_user != obj.user_id:
+            users.add(type(obj.user).objects.get(pk=previous_user))
+        for user in users:
+            sync_coordinator_access(user)
 
     def delete_model(self, request, obj):
         audit.record("role.assignment_revoked", obj, details={"user": obj.user.email, "province": obj.province_code})
         super().delete_model(request, obj)
+        sync_coordinator_access(obj.user)
+
+    def delete_queryset(self, request, queryset):
+        # One by one, so each removal is audited and its page permissions follow.
+        for assignment in queryset:
+            self.delete_model(request, assignment)
 
 
 @admin.register(GroupMembership)

@@ -10,9 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cms.services import sync_group_access
 from marketplace import access, audit
 
-from . import citizen_id
 from .models import Consent, GroupMembership, Household, ProducerGroup
 
 
@@ -45,6 +45,7 @@ def membership_grant(*, user, group: ProducerGroup, role: str, granted_by=None) 
             membership.role = role
             membership.save(update_fields=["role"])
             access.record_membership_change(membership, "changed")
+        sync_group_access(group)  # managers and treasurers edit the group's pages
     return membership
 
 
@@ -52,6 +53,7 @@ def membership_revoke(*, membership: GroupMembership) -> None:
     with transaction.atomic():
         access.record_membership_change(membership, "revoked")
         membership.delete()
+        sync_group_access(membership.group)
 
 
 def consent_record(
@@ -99,7 +101,7 @@ def household_erase(*, household: Household, reason: str) -> Household:
         if household.is_erased:
             return household
         files = [consent.evidence for consent in household.consents.exclude(evidence="")]
-        household.erased_code_hash = citizen_id.hash_id(f"household:{household.code}")
+        household.erased_code_hash = Household.erased_code_hash_of(household.code)
         household.code = f"ERASED-{household.pk}"
         household.head_name = ERASED_NAME
         household.phone = ""
@@ -117,4 +119,4 @@ def household_erase(*, household: Household, reason: str) -> Household:
 
 
 def was_erased(code: str) -> bool:
-    return Household.objects.filter(erased_code_hash=citizen_id.hash_id(f"household:{code}")).exists()
+    return Household.objects.filter(erased_code_hash=Household.erased_code_hash_of(code)).exists()

@@ -3,6 +3,7 @@ through the permission policies in producers.permissions (and so through produce
 
 import django_filters
 from django.contrib.admin.utils import unquote
+from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -14,6 +15,7 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import MenuItem
 
+from cms.services import ensure_group_page
 from marketplace import areas, audit
 
 from . import selectors
@@ -106,15 +108,21 @@ class ProducerGroupIndexView(ScopedIndexView):
 
 class GroupEditView(ScopedEditView):
     def save_instance(self):
-        instance = super().save_instance()
-        audit.record("group.updated", instance, details={"fields": sorted(self.form.changed_data)})
+        with transaction.atomic():
+            instance = super().save_instance()
+            audit.record("group.updated", instance, details={"fields": sorted(self.form.changed_data)})
+            # A new code renames the collection; a new province changes who publishes the pages.
+            ensure_group_page(instance, user=self.request.user)
         return instance
 
 
 class GroupCreateView(generic.CreateView):
     def save_instance(self):
-        instance = super().save_instance()
-        audit.record("group.created", instance)
+        # The group and its page, collection, editor/publisher groups and workflow, or nothing.
+        with transaction.atomic():
+            instance = super().save_instance()
+            audit.record("group.created", instance)
+            ensure_group_page(instance, user=self.request.user)
         return instance
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from PIL import Image as PILImage
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("MARKETPLACE_VAR_DIR", BASE_DIR / "var"))
@@ -61,6 +62,7 @@ INSTALLED_APPS = [
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
+    "wagtail.contrib.sitemaps",
     "wagtail.embeds",
     "wagtail.sites",
     "marketplace.apps.UsersAppConfig",
@@ -238,7 +240,22 @@ WAGTAIL_PASSWORD_RESET_ENABLED = False
 # Email changes go through allauth, which verifies the new address.
 WAGTAIL_EMAIL_MANAGEMENT_ENABLED = False
 WAGTAILUSERS_PASSWORD_ENABLED = False
-WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# SQLite FTS5 or PostgreSQL full-text search. On PostgreSQL the text search configuration is pinned
+# rather than left to the server's default_text_search_config: "english" stems English names
+# ("baskets" finds "basket") and keeps Thai words whole (PyThaiNLP has cut them already; Thai has
+# no stemmer or stop words there). Changing it needs `manage.py update_index`.
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database", "SEARCH_CONFIG": "english"}}
+
+# --- Image uploads --------------------------------------------------------------------------
+# Producers upload phone photos: 10 MB and 40 megapixels cover any phone camera. Beyond that a
+# file is refused with a message; a small file that claims huge dimensions (a decompression
+# bomb) is refused from its header, before it is decoded.
+WAGTAILIMAGES_EXTENSIONS = ["avif", "gif", "jpg", "jpeg", "png", "webp"]
+WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
+WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
+# Pillow's own guard (it warns above the limit and refuses twice it) applies wherever an image
+# is opened: renditions, demo data, imports. Same limit, so no path decodes more than uploads may.
+PILImage.MAX_IMAGE_PIXELS = WAGTAILIMAGES_MAX_IMAGE_PIXELS
 
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(

@@ -29,14 +29,24 @@ class Command(BaseCommand):
         with transaction.atomic():
             users = {role: self._account(email, name, role) for email, name, role in DEMO_ACCOUNTS}
             # Each app adds its own demo data, in dependency order.
+            from cms import demo as cms_demo
+            from cms.services import sync_all_group_access
             from producers import demo as producers_demo
 
             figures = producers_demo.seed(coordinator=users["coordinator"], manager=users["producer_manager"])
+            catalogue = cms_demo.seed()
+            # Who edits and publishes each group's pages follows memberships and assignments.
+            sync_all_group_access()
         self.stdout.write(self.style.SUCCESS(f"Demo accounts (password for all: {DEMO_PASSWORD}):"))
         for email, _name, role in DEMO_ACCOUNTS:
             self.stdout.write(f"  {role:<18} {email}")
         self.stdout.write(
             f"Producer groups: {figures['groups']}; households created this run: {figures['households_created']}"
+        )
+        self.stdout.write(
+            f"Catalogue created this run: {catalogue['products']} products, {catalogue['images']} photos, "
+            f"{catalogue['categories']} categories, {catalogue['certifications']} certifications, "
+            f"{catalogue['stories']} stories"
         )
         self.stdout.write(
             "The admin and the coordinator must set up an authenticator app (TOTP) at first visit to /admin/."

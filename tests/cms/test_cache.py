@@ -1,0 +1,167 @@
+"""The anonymous page cache (cms.cache): the catalogue, product pages and search are served from
+the cache to visitors who are not signed in, and a publish shows at once."""
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.utils import translation
+
+from cms import cache as page_cache
+from tests.factories.catalogue import make_group_page, make_product
+from tests.helpers import sign_in
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def product():
+    return make_product(make_group_page(), title="ผ้าไหมแพรวา", slug="phrae-wa", price=Decimal("3500.00"))
+
+
+CACHED_URLS = ["/products/", "/products/?sort=price&page=1", "/search/?q=ผ้าไหม", "PRODUCT"]
+
+
+def url_of(name: str, product) -> str:
+    return product.url if name == "PRODUCT" else name
+
+
+@pytest.mark.parametrize("name", CACHED_URLS)
+def test_the_second_anonymous_visit_is_served_without_a_query(client, product, name, django_assert_num_queries):
+    url = url_of(name, product)
+    first = client.get(url)
+
+    with django_assert_num_queries(0):
+        second = Client().get(url)
+
+    assert first.status_code == second.status_code == 200
+    assert "ผ้าไหมแพรวา" in second.content.decode()
+    assert "Cookie" in second["Vary"]
+
+
+def test_publishing_a_change_shows_at_once(client, product):
+    client.get(product.url)
+    client.get("/products/")
+
+    product.price = Decimal("2900.00")
+    product.save_revision().publish()
+
+    assert "฿2,900.00" in client.get(product.url).content.decode()
+    assert "฿2,900.00" in client.get("/products/").content.decode()
+
+
+def test_a_new_product_appears_in_the_cached_catalogue_and_search_when_published(client, product):
+    client.get("/products/")
+    client.get("/search/", {"q": "ผ้าไหม"})
+
+    make_product(product.get_parent().specific, title="ผ้าไหมมัดหมี่")
+
+    assert "ผ้าไหมมัดหมี่" in client.get("/products/").content.decode()
+    assert "ผ้าไหมมัดหมี่" in client.get("/search/", {"q": "ผ้าไหม"}).content.decode()
+
+
+def test_unpublishing_and_deleting_take_the_product_away_at_once(client, product):
+    other = make_product(product.get_parent().specific, title="กระติบข้าว")
+    client.get("/products/")
+    client.get(product.url)
+
+    product.unpublish()
+    assert client.get(product.url).status_code == 404
+    assert "ผ้าไหมแพรวา" not in client.get("/products/").content.decode()
+
+    other.delete()
+    assert "กระติบข้าว" not in client.get("/products/").content.decode()
+
+
+def test_renaming_a_category_shows_at_once(client, product):
+    client.get(product.url)
+
+    category = product.category
+    category.name = "ผ้าทอมือ"
+    category.save()
+
+    assert "ผ้าทอมือ" in client.get(product.url).content.decode()
+
+
+def test_a_signed_in_visitor_is_never_served_from_or_into_the_cache(
+    client, user, product, django_assert_max_num_queries
+):
+    sign_in(client, user.email, "correct-horse-battery-2569")
+    with translation.override("th"):
+        sign_out = translation.gettext("Sign out")
+    assert sign_out in client.get(product.url).content.decode()
+
+    # The signed-in page was not stored for anonymous visitors ...
+    assert sign_out not in Client().get(product.url).content.decode()
+    # ... and a stored anonymous page is not served to the signed-in visitor.
+    again = client.get(product.url)
+    assert sign_out in again.content.decode()
+    with django_assert_max_num_queries(100) as queries:
+        client.get(product.url)
+    assert len(queries.captured_queries) > 0
+
+
+def test_a_visitor_with_a_session_or_messages_is_not_served_from_the_cache(
+    client, product, django_assert_max_num_queries
+):
+    Client().get(product.url)  # stored
+
+    for cookie in ("sessionid", "messages"):
+        visitor = Client()
+        visitor.cookies[cookie] = "anything"
+        with django_assert_max_num_queries(100) as queries:
+            assert visitor.get(product.url).status_code == 200
+        assert len(queries.captured_queries) > 0
+
+
+def test_each_visitor_gets_their_own_csrf_token_and_can_switch_language(product):
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    first.get(product.url)
+
+    html = second.get(product.url).content.decode()  # from the cache
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+    assert page_cache.CSRF_PLACEHOLDER.decode() not in html
+    assert second.cookies["csrftoken"].value != first.cookies["csrftoken"].value
+    response = second.post("/i18n/setlang/", {"language": "en", "next": product.url, "csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+    assert second.get(product.url)["Content-Language"] == "en"
+
+
+def test_thai_and_english_readers_get_their_own_copies(client, product):
+    product.title_en = "Phrae Wa silk"
+    product.save_revision().publish()
+    Client().get(product.url)
+
+    client.post("/i18n/setlang/", {"language": "en", "next": product.url})
+
+    assert "<h1>Phrae Wa silk</h1>" in client.get(product.url).content.decode()
+    assert "<h1>ผ้าไหมแพรวา</h1>" in Client().get(product.url).content.decode()
+
+
+def test_only_successful_pages_are_stored(client, product, django_assert_max_num_queries):
+    client.get("/producers/no-such-group/")
+
+    with django_assert_max_num_queries(100) as queries:
+        assert client.get("/producers/no-such-group/").status_code == 404
+    assert len(queries.captured_queries) > 0
+
+
+def test_pages_not_marked_cacheable_are_not_stored(client, django_assert_max_num_queries):
+    client.get("/")
+
+    with django_assert_max_num_queries(100) as queries:
+        client.get("/")
+    assert len(queries.captured_queries) > 0
+
+
+def test_the_generation_survives_losing_its_key(product):
+    first = page_cache.generation()
+    page_cache.invalidate()
+    assert page_cache.generation() > first
+
+    from django.core.cache import cache
+
+    cache.delete(page_cache.GENERATION_KEY)
+    assert page_cache.generation() not in (first, first + 1)
