@@ -37,6 +37,15 @@ class Command(BaseCommand):
             catalogue = cms_demo.seed()
             # Who edits and publishes each group's pages follows memberships and assignments.
             sync_all_group_access()
+            from buyers import demo as buyers_demo
+            from orders import demo as orders_demo
+
+            companies = buyers_demo.seed(purchaser=users["company_purchaser"])
+            offtake = orders_demo.seed(
+                purchaser=users["company_purchaser"],
+                companies=companies["company_list"],
+                coordinator=users["coordinator"],
+            )
         self.stdout.write(self.style.SUCCESS(f"Demo accounts (password for all: {DEMO_PASSWORD}):"))
         for email, _name, role in DEMO_ACCOUNTS:
             self.stdout.write(f"  {role:<18} {email}")
@@ -48,6 +57,12 @@ class Command(BaseCommand):
             f"{catalogue['categories']} categories, {catalogue['certifications']} certifications, "
             f"{catalogue['stories']} stories"
         )
+        self.stdout.write(
+            f"Partner companies created this run: {companies['companies']}; agreements: {offtake['agreements']}, "
+            f"call-offs: {offtake['call_offs']}"
+        )
+        if offtake["skipped"]:
+            self.stdout.write(f"Agreements skipped (their demo products do not exist): {', '.join(offtake['skipped'])}")
         self.stdout.write(
             "The admin and the coordinator must set up an authenticator app (TOTP) at first visit to /admin/."
         )

@@ -1,0 +1,55 @@
+"""Demo partner companies (called by `manage.py seed_demo`): thirteen fictional companies, like the
+thirteen that signed offtake MOUs with Kalasin University in 2023, and the demo purchaser as a
+purchaser of the first. Idempotent: keyed by tax ID. The names are invented ("ตัวอย่าง" = example);
+the tax IDs start with 09, which no registered Thai company has, yet their check digits are valid."""
+
+from django.db import transaction
+
+from producers.citizen_id import check_digit
+
+from . import services
+from .models import Company, CompanyMembership, CompanyRole
+
+# Thai name, English name, province of the head office
+COMPANIES = [
+    ("บริษัท ข้าวดีตัวอย่าง จำกัด", "Khaodee Example Co., Ltd.", "กรุงเทพมหานคร"),
+    ("บริษัท ผ้าไทยตัวอย่าง จำกัด", "Pha Thai Example Co., Ltd.", "กรุงเทพมหานคร"),
+    ("บริษัท หัตถกรรมอีสานตัวอย่าง จำกัด", "Isan Crafts Example Co., Ltd.", "ขอนแก่น"),
+    ("บริษัท ครัวชุมชนตัวอย่าง จำกัด", "Community Kitchen Example Co., Ltd.", "ขอนแก่น"),
+    ("บริษัท ซุปเปอร์มาร์เก็ตตัวอย่าง จำกัด (มหาชน)", "Example Supermarkets PCL", "นนทบุรี"),
+    ("บริษัท โรงแรมภูพานตัวอย่าง จำกัด", "Phu Phan Example Hotels Co., Ltd.", "กาฬสินธุ์"),
+    ("บริษัท ของฝากกาฬสินธุ์ตัวอย่าง จำกัด", "Kalasin Souvenirs Example Co., Ltd.", "กาฬสินธุ์"),
+    ("บริษัท อาหารปลอดภัยตัวอย่าง จำกัด", "Safe Food Example Co., Ltd.", "ปทุมธานี"),
+    ("บริษัท เครื่องเรือนไม้ไผ่ตัวอย่าง จำกัด", "Bamboo Living Example Co., Ltd.", "เชียงใหม่"),
+    ("บริษัท ส่งออกเกษตรอินทรีย์ตัวอย่าง จำกัด", "Organic Export Example Co., Ltd.", "สมุทรปราการ"),
+    ("บริษัท ร้านกาแฟชุมชนตัวอย่าง จำกัด", "Community Café Example Co., Ltd.", "ร้อยเอ็ด"),
+    ("บริษัท ของขวัญองค์กรตัวอย่าง จำกัด", "Corporate Gifts Example Co., Ltd.", "กรุงเทพมหานคร"),
+    ("บริษัท ค้าปลีกอีสานตัวอย่าง จำกัด", "Isan Retail Example Co., Ltd.", "อุดรธานี"),
+]
+
+
+def demo_tax_id(n: int) -> str:
+    first = f"09002569{n:04d}"
+    return first + str(check_digit(first))
+
+
+@transaction.atomic
+def seed(*, purchaser) -> dict:
+    """Returns {"companies": created this run, "company_list": [Company, …] in the order above}."""
+    created = 0
+    companies = []
+    for n, (name_th, name_en, province) in enumerate(COMPANIES, start=1):
+        company, was_created = Company.objects.get_or_create(
+            tax_id=demo_tax_id(n),
+            defaults={
+                "name_th": name_th,
+                "name_en": name_en,
+                "address": f"เลขที่ {n} ถนนตัวอย่าง จังหวัด{province}",
+                "billing_email": f"billing{n}@company.demo.example",
+            },
+        )
+        created += was_created
+        companies.append(company)
+    if not CompanyMembership.objects.filter(user=purchaser, company=companies[0]).exists():
+        services.membership_grant(user=purchaser, company=companies[0], role=CompanyRole.PURCHASER)
+    return {"companies": created, "company_list": companies}

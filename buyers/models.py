@@ -1,0 +1,151 @@
+"""Partner companies, their people and the invitations that bring people in."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from marketplace.access import Membership
+
+from .tax_id import validate_tax_id
+
+INVITATION_LIFETIME = datetime.timedelta(days=7)
+
+
+class Company(models.Model):
+    """A partner company that signs offtake agreements and buys from producer groups."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("active")
+        SUSPENDED = "suspended", _("suspended")
+
+    name_th = models.CharField(_("name (Thai)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    tax_id = models.CharField(
+        _("tax ID"),
+        max_length=13,
+        unique=True,
+        validators=[validate_tax_id],
+        help_text=_("The 13-digit taxpayer identification number from the company's registration."),
+    )
+    address = models.TextField(_("address"), blank=True)
+    billing_email = models.EmailField(
+        _("billing email"), blank=True, help_text=_("Where invoices for this company are sent.")
+    )
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("company")
+        verbose_name_plural = _("companies")
+        ordering = ["name_th"]
+
+    def __str__(self) -> str:
+        return self.name_th
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+
+class CompanyRole(models.TextChoices):
+    ADMIN = "admin", _("company admin")
+    PURCHASER = "purchaser", _("purchaser")
+    VIEWER = "viewer", _("viewer")
+
+
+class CompanyMembership(Membership):
+    """A person's role in one company: admins manage people, purchasers place call-offs, viewers
+    only read."""
+
+    Role = CompanyRole
+
+    role = models.CharField(_("role"), max_length=20, choices=CompanyRole.choices)
+    company = models.ForeignKey(
+        Company, verbose_name=_("company"), on_delete=models.CASCADE, related_name="memberships"
+    )
+
+    class Meta:
+        verbose_name = _("company membership")
+        verbose_name_plural = _("company memberships")
+        ordering = ["company", "user__email"]
+        constraints = [models.UniqueConstraint(fields=["user", "company"], name="unique_company_membership")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.company} ({self.get_role_display()})"
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> tuple[str, str]:
+    """(token for the link, hash to store). Only the hash is kept: a leaked database row cannot
+    be turned into a working link."""
+    token = secrets.token_urlsafe(32)
+    return token, hash_token(token)
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self, now: datetime.datetime | None = None):
+        now = now or timezone.now()
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now)
+
+
+class Invitation(models.Model):
+    """A single-use link inviting one email address into a company with one role."""
+
+    company = models.ForeignKey(
+        Company, verbose_name=_("company"), on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField(_("email address"))
+    role = models.CharField(_("role"), max_length=20, choices=CompanyRole.choices)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("invited by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("accepted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["company", "email"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(expires_at__gt=models.F("created_at")), name="invitation_expires_later")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.company}"
+
+    def is_expired(self, now: datetime.datetime | None = None) -> bool:
+        return (now or timezone.now()) >= self.expires_at
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and not self.is_expired()

@@ -1,0 +1,26 @@
+"""The buyer portal, under /buyer/: company pages here, agreements and orders from orders.views."""
+
+from django.urls import path
+
+from orders import views as order_views
+
+from . import views
+
+app_name = "buyers"
+
+urlpatterns = [
+    path("", views.portal_home, name="home"),
+    path("companies/<int:pk>/", views.company_detail, name="company"),
+    path(
+        "companies/<int:pk>/invitations/<int:invitation_pk>/revoke/", views.invitation_revoke, name="invitation_revoke"
+    ),
+    path("companies/<int:pk>/members/<int:membership_pk>/remove/", views.member_remove, name="member_remove"),
+    path("invitations/<str:token>/", views.invitation, name="invitation"),
+    path("agreements/", order_views.agreement_list, name="agreement_list"),
+    path("agreements/<int:pk>/", order_views.agreement_detail, name="agreement_detail"),
+    path("agreements/<int:pk>/performance.csv", order_views.agreement_performance_csv, name="agreement_csv"),
+    path("agreements/<int:pk>/call-off/", order_views.call_off, name="call_off"),
+    path("orders/", order_views.order_list, name="order_list"),
+    path("orders/<int:pk>/", order_views.order_detail, name="order_detail"),
+    path("orders/<int:pk>/cancel/", order_views.order_cancel, name="order_cancel"),
+]

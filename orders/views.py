@@ -1,0 +1,180 @@
+"""Buyer portal pages for agreements and orders. Each view scopes through orders.selectors (a
+record of another company is a 404), checks the role, and calls one service."""
+
+import csv
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from buyers import selectors as buyer_selectors
+
+from . import selectors, services
+from .forms import CallOffForm, CancelForm
+from .models import AgreementState, OrderStatus
+
+THOUSANDTH = Decimal("0.001")
+
+
+@login_required
+def agreement_list(request):
+    agreements = list(selectors.agreements_for_buyer(request.user))
+    return TemplateResponse(request, "orders/portal/agreement_list.html", {"agreements": agreements})
+
+
+@login_required
+def agreement_detail(request, pk):
+    agreement = selectors.agreement_for_buyer(request.user, pk)
+    state = agreement.state()
+    context = {
+        "agreement": agreement,
+        "state": state,
+        "state_label": AgreementState(state).label,
+        "performance": selectors.agreement_performance(agreement),
+        "call_offs": selectors.call_offs(agreement),
+        "can_call_off": state == AgreementState.ACTIVE
+        and buyer_selectors.can_place_orders(request.user, agreement.company_id),
+    }
+    return TemplateResponse(request, "orders/portal/agreement_detail.html", context)
+
+
+def _cell(value) -> str:
+    """Keep spreadsheet programs from running a cell as a formula (CSV injection)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _quantity(value: Decimal) -> str:
+    return str(value.quantize(THOUSANDTH))
+
+
+def performance_csv(agreement) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{agreement.code}-performance-{timezone.localdate():%Y%m%d}.csv"'
+    )
+    response["Cache-Control"] = "no-store"
+    response.write("\ufeff")  # so Excel opens Thai text as UTF-8
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "product",
+            "unit",
+            "unit_price",
+            "committed",
+            "ordered",
+            "delivered",
+            "accepted",
+            "invoiced",
+            "paid",
+            "remaining",
+            "percent_fulfilled",
+        ]
+    )
+    for row in selectors.agreement_performance(agreement):
+        writer.writerow(
+            [
+                _cell(row.line.product.title),
+                row.line.unit,
+                row.line.unit_price,
+                *(
+                    _quantity(value)
+                    for value in (
+                        row.committed,
+                        row.ordered,
+                        row.delivered,
+                        row.accepted,
+                        row.invoiced,
+                        row.paid,
+                        row.remaining,
+                    )
+                ),
+                row.percent_fulfilled,
+            ]
+        )
+    return response
+
+
+@login_required
+def agreement_performance_csv(request, pk):
+    agreement = selectors.agreement_for_buyer(request.user, pk)
+    return performance_csv(agreement)
+
+
+@login_required
+def call_off(request, pk):
+    agreement = selectors.agreement_for_buyer(request.user, pk)
+    if not buyer_selectors.can_place_orders(request.user, agreement.company_id):
+        raise Http404  # viewers read agreements; only admins and purchasers order
+    lines = list(agreement.lines.with_quantities().select_related("product").order_by("sort_order", "pk"))
+    form = CallOffForm(request.POST or None, lines=lines)
+    if request.method == "POST" and form.is_valid():
+        try:
+            orders = services.call_off_place(
+                agreement=agreement,
+                quantities=form.quantities(),
+                placed_by=request.user,
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(
+                request,
+                _("Call-off placed: %(numbers)s. The producer groups have been told.")
+                % {"numbers": ", ".join(order.number for order in orders)},
+            )
+            return redirect("buyers:agreement_detail", pk=agreement.pk)
+    state = agreement.state()
+    context = {"agreement": agreement, "form": form, "is_active": state == AgreementState.ACTIVE}
+    return TemplateResponse(request, "orders/portal/call_off.html", context)
+
+
+@login_required
+def order_list(request):
+    orders = selectors.orders_for_buyer(request.user).order_by("-placed_at", "-pk")
+    status = request.GET.get("status")
+    if status in OrderStatus.values:
+        orders = orders.filter(status=status)
+    context = {"orders": orders[:200], "statuses": OrderStatus.choices, "status": status}
+    return TemplateResponse(request, "orders/portal/order_list.html", context)
+
+
+@login_required
+def order_detail(request, pk):
+    order = selectors.order_for_buyer(request.user, pk)
+    context = {
+        "order": order,
+        "lines": order.lines.all(),
+        "events": order.events.select_related("actor"),
+        "can_cancel": order.status == OrderStatus.PLACED
+        and buyer_selectors.can_place_orders(request.user, order.company_id),
+        "cancel_form": CancelForm(),
+    }
+    return TemplateResponse(request, "orders/portal/order_detail.html", context)
+
+
+@login_required
+@require_POST
+def order_cancel(request, pk):
+    order = selectors.order_for_buyer(request.user, pk)
+    if not buyer_selectors.can_place_orders(request.user, order.company_id):
+        raise Http404
+    form = CancelForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        services.order_cancel(order=order, actor=request.user, note=note)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Order %(number)s was cancelled.") % {"number": order.number})
+    return redirect("buyers:order_detail", pk=order.pk)

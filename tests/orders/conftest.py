@@ -1,0 +1,100 @@
+import pytest
+from django.conf import settings
+from django.utils import translation
+
+from buyers.models import CompanyRole
+from producers import services as producer_services
+from producers.models import GroupMembership
+from tests.factories.accounts import UserFactory
+from tests.factories.buyers import CompanyFactory, add_member
+from tests.factories.households import GroupFactory, assign
+from tests.factories.orders import AgreementFactory, add_line, make_product
+from tests.helpers import give_totp
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Assert on the English messages: Thai translations are added to the catalogue separately."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def client(client):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+@pytest.fixture
+def company(db):
+    return CompanyFactory(name_th="บริษัท ข้าวดี จำกัด")
+
+
+@pytest.fixture
+def other_company(db):
+    return CompanyFactory(name_th="บริษัท อื่น จำกัด")
+
+
+@pytest.fixture
+def purchaser(company):
+    user = UserFactory(email="purchaser@company.example")
+    add_member(company, user, CompanyRole.PURCHASER)
+    return user
+
+
+@pytest.fixture
+def viewer(company):
+    user = UserFactory(email="viewer@company.example")
+    add_member(company, user, CompanyRole.VIEWER)
+    return user
+
+
+@pytest.fixture
+def rice_group(db):
+    return GroupFactory(code="KAL-RICE", name_th="กลุ่มข้าวทดสอบ")
+
+
+@pytest.fixture
+def silk_group(db):
+    return GroupFactory(code="KAL-SILK", name_th="กลุ่มผ้าไหมทดสอบ")
+
+
+@pytest.fixture
+def rice(rice_group):
+    return make_product(rice_group, title="ข้าวหอมมะลิอินทรีย์")
+
+
+@pytest.fixture
+def silk(silk_group):
+    return make_product(silk_group, title="ผ้าไหมแพรวา", unit="metre", price="3500.00")
+
+
+@pytest.fixture
+def agreement(company, rice, silk):
+    """A draft agreement ready to activate: rice 100 kg (10–60 per call-off) and silk 20 m."""
+    agreement = AgreementFactory(company=company, code="KSU-MOU-2569-001")
+    add_line(agreement, rice, committed="100", price="55.00", min_per_call_off="10", max_per_call_off="60")
+    add_line(agreement, silk, committed="20", price="3200.00")
+    return agreement
+
+
+@pytest.fixture
+def coordinator_user(db):
+    user = UserFactory(email="ksu.coordinator@example.org")
+    assign(user, province_code="46")
+    give_totp(user)
+    return user
+
+
+@pytest.fixture
+def rice_manager(rice_group):
+    user = UserFactory(email="rice.manager@example.org")
+    producer_services.membership_grant(user=user, group=rice_group, role=GroupMembership.Role.MANAGER)
+    return user
+
+
+@pytest.fixture
+def silk_manager(silk_group):
+    user = UserFactory(email="silk.manager@example.org", preferred_language="en")
+    producer_services.membership_grant(user=user, group=silk_group, role=GroupMembership.Role.MANAGER)
+    return user

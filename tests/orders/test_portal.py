@@ -1,0 +1,159 @@
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from orders import services
+from orders.models import AgreementLine, Order, OrderStatus
+from tests.factories.accounts import UserFactory
+from tests.factories.buyers import add_member
+from tests.factories.orders import active_agreement
+
+
+@pytest.fixture
+def active(agreement):
+    return services.agreement_activate(agreement=agreement, actor=None)
+
+
+def test_a_purchaser_sees_the_agreement_with_its_performance(client, purchaser, active):
+    client.force_login(purchaser)
+
+    page = client.get(reverse("buyers:agreement_detail", args=[active.pk])).content.decode()
+
+    assert active.code in page and "ข้าวหอมมะลิอินทรีย์" in page
+    assert 'data-agreement-state="active"' in page
+    assert 'id="place-call-off"' in page
+
+
+def test_the_call_off_form_defaults_to_what_remains_within_the_maximum(client, purchaser, active):
+    rice_line, silk_line = active.lines.order_by("pk")
+    client.force_login(purchaser)
+
+    form = client.get(reverse("buyers:call_off", args=[active.pk])).context["form"]
+
+    assert form[f"line_{rice_line.pk}"].initial == Decimal("60")  # 100 remain, at most 60 per call-off
+    assert form[f"line_{silk_line.pk}"].initial == Decimal("20")
+
+
+def test_placing_a_call_off_from_the_portal(client, purchaser, active, rice_manager):
+    rice_line, silk_line = active.lines.order_by("pk")
+    client.force_login(purchaser)
+
+    response = client.post(
+        reverse("buyers:call_off", args=[active.pk]),
+        {f"line_{rice_line.pk}": "๒๐", f"line_{silk_line.pk}": "0", "note": "ส่งก่อนสิ้นเดือน"},
+    )
+
+    assert response.status_code == 302
+    order = Order.objects.get()
+    assert order.lines.get().quantity == Decimal("20") and order.buyer_note == "ส่งก่อนสิ้นเดือน"
+    page = client.get(reverse("buyers:agreement_detail", args=[active.pk])).content.decode()
+    assert order.number in page
+    assert AgreementLine.objects.with_quantities().get(pk=rice_line.pk).remaining_quantity == Decimal("80")
+
+
+def test_the_form_shows_why_a_call_off_is_refused(client, purchaser, active):
+    rice_line, silk_line = active.lines.order_by("pk")
+    client.force_login(purchaser)
+
+    response = client.post(
+        reverse("buyers:call_off", args=[active.pk]), {f"line_{rice_line.pk}": "0", f"line_{silk_line.pk}": "21"}
+    )
+
+    assert response.status_code == 200
+    assert "“ผ้าไหมแพรวา”: only 20 metre remaining." in response.content.decode()
+    assert not Order.objects.exists()
+
+
+def test_a_viewer_cannot_place_call_offs(client, viewer, active):
+    rice_line, _ = active.lines.order_by("pk")
+    client.force_login(viewer)
+
+    page = client.get(reverse("buyers:agreement_detail", args=[active.pk])).content.decode()
+    assert 'id="place-call-off"' not in page
+    assert client.get(reverse("buyers:call_off", args=[active.pk])).status_code == 404
+    assert client.post(reverse("buyers:call_off", args=[active.pk]), {f"line_{rice_line.pk}": "10"}).status_code == 404
+    assert not Order.objects.exists()
+
+
+def test_company_a_gets_404_on_company_b_agreements_and_orders(client, purchaser, other_company):
+    theirs = active_agreement(company=other_company)
+    their_buyer = UserFactory()
+    add_member(other_company, their_buyer, "purchaser")
+    [their_order] = services.call_off_place(
+        agreement=theirs, quantities={theirs.lines.get().pk: Decimal("5")}, placed_by=their_buyer
+    )
+    client.force_login(purchaser)
+
+    for url in (
+        reverse("buyers:agreement_detail", args=[theirs.pk]),
+        reverse("buyers:agreement_csv", args=[theirs.pk]),
+        reverse("buyers:call_off", args=[theirs.pk]),
+        reverse("buyers:order_detail", args=[their_order.pk]),
+    ):
+        assert client.get(url).status_code == 404, url
+    assert client.post(reverse("buyers:order_cancel", args=[their_order.pk])).status_code == 404
+    assert their_order.number not in client.get(reverse("buyers:order_list")).content.decode()
+    assert theirs.code not in client.get(reverse("buyers:agreement_list")).content.decode()
+    their_order.refresh_from_db()
+    assert their_order.status == OrderStatus.PLACED
+
+
+def test_drafts_are_not_shown_to_buyers(client, purchaser, agreement):
+    client.force_login(purchaser)
+    assert client.get(reverse("buyers:agreement_detail", args=[agreement.pk])).status_code == 404
+
+
+def test_a_purchaser_cancels_before_confirmation(client, purchaser, active):
+    rice_line, _ = active.lines.order_by("pk")
+    [order] = services.call_off_place(agreement=active, quantities={rice_line.pk: Decimal("10")}, placed_by=purchaser)
+    client.force_login(purchaser)
+    assert 'id="cancel-order-form"' in client.get(reverse("buyers:order_detail", args=[order.pk])).content.decode()
+
+    client.post(reverse("buyers:order_cancel", args=[order.pk]), {"note": "เปลี่ยนใจ"})
+
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CANCELLED
+    assert AgreementLine.objects.with_quantities().get(pk=rice_line.pk).remaining_quantity == Decimal("100")
+
+
+def test_a_viewer_cannot_cancel(client, purchaser, viewer, active):
+    rice_line, _ = active.lines.order_by("pk")
+    [order] = services.call_off_place(agreement=active, quantities={rice_line.pk: Decimal("10")}, placed_by=purchaser)
+    client.force_login(viewer)
+
+    assert client.post(reverse("buyers:order_cancel", args=[order.pk])).status_code == 404
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PLACED
+
+
+def test_the_performance_csv(client, purchaser, active):
+    rice_line, _ = active.lines.order_by("pk")
+    services.call_off_place(agreement=active, quantities={rice_line.pk: Decimal("25.5")}, placed_by=purchaser)
+    client.force_login(purchaser)
+
+    response = client.get(reverse("buyers:agreement_csv", args=[active.pk]))
+
+    rows = [line.split(",") for line in response.content.decode("utf-8-sig").strip().splitlines()]
+    assert rows[0][:5] == ["product", "unit", "unit_price", "committed", "ordered"]
+    assert rows[1] == [
+        "ข้าวหอมมะลิอินทรีย์",
+        "kg",
+        "55.00",
+        "100.000",
+        "25.500",
+        "0.000",
+        "0.000",
+        "0.000",
+        "0.000",
+        "74.500",
+        "0.0",
+    ]
+
+
+def test_the_agreement_page_query_count_is_bounded(client, purchaser, active, django_assert_max_num_queries):
+    for line in active.lines.all():
+        services.call_off_place(agreement=active, quantities={line.pk: Decimal("10")}, placed_by=purchaser)
+    client.force_login(purchaser)
+    with django_assert_max_num_queries(30):
+        client.get(reverse("buyers:agreement_detail", args=[active.pk]))
