@@ -16,7 +16,7 @@ app, and `grant_role`/`revoke_role` audit every change.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -109,6 +109,21 @@ def memberships(user, kind: str, roles: Iterable[str] | None = None) -> dict[int
     if roles is not None:
         rows = rows.filter(role__in=list(roles))
     return dict(rows.values_list(f"{source.organisation_field}_id", "role"))
+
+
+# Called with a user whose coordinator role was granted or revoked, however it happened (a
+# service, a Wagtail or Django admin form): apps whose permissions follow the role resync them.
+_coordinator_role_listeners: list[Callable] = []
+
+
+def on_coordinator_role_change(listener: Callable) -> None:
+    _coordinator_role_listeners.append(listener)
+
+
+def coordinator_role_changed(user) -> None:
+    user.__dict__.pop("_is_coordinator", None)
+    for listener in _coordinator_role_listeners:
+        listener(user)
 
 
 def has_admin_membership(user) -> bool:

@@ -1,15 +1,18 @@
 """Audit receivers for events Django and allauth announce by signal (logins, MFA, group changes).
 Business flows call `audit.record` explicitly instead."""
 
+import functools
+
 from allauth.account.signals import email_confirmed, password_changed, password_reset
 from allauth.mfa.signals import authenticator_added, authenticator_removed, authenticator_reset
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db import transaction
 from django.db.models.signals import m2m_changed, post_save, pre_save
 from django.dispatch import receiver
 
-from . import audit
+from . import access, audit
 from .audit import client_ip
 
 User = get_user_model()
@@ -91,6 +94,12 @@ def _groups_changed(sender, instance, action, reverse, pk_set, **kwargs):
         for name in names:
             audit.record(f"role.{verb}", user, details={"kind": "group", "group": name})
         user.__dict__.pop("_is_coordinator", None)
+        if access.COORDINATORS in names:
+            if action == "pre_clear":
+                # The role is only gone once clear() has run.
+                transaction.on_commit(functools.partial(access.coordinator_role_changed, user))
+            else:
+                access.coordinator_role_changed(user)
 
 
 _FLAGS = ("is_staff", "is_superuser", "is_active")

@@ -467,3 +467,26 @@ def test_sync_group_pages_gives_older_groups_their_page_once():
         "Group pages created: 1; groups resynced: 1",
         "Group pages created: 0; groups resynced: 1",
     ]
+
+
+def test_losing_the_coordinator_role_takes_away_publishing_rights(db):
+    """However the role goes (a service or an admin form), the group pages follow at once."""
+    from cms.services import PUBLISHERS, ensure_group_page, find_role_group
+    from marketplace import access
+    from tests.factories.accounts import UserFactory
+    from tests.factories.households import GroupFactory, assign
+
+    group = GroupFactory(province_code="46", district_code="4601", subdistrict_code="460101")
+    ensure_group_page(group)
+    coordinator = UserFactory()
+    assign(coordinator, province_code="46")
+    access.coordinator_role_changed(coordinator)  # as after the assignment is saved in the admin
+    publishers = find_role_group(group, PUBLISHERS)
+    assert publishers.user_set.filter(pk=coordinator.pk).exists()
+
+    access.revoke_role(user=coordinator, group_name=access.COORDINATORS)
+    assert not publishers.user_set.filter(pk=coordinator.pk).exists()
+    assert not group.page.permissions_for_user(coordinator).can_publish()
+
+    access.grant_role(user=coordinator, group_name=access.COORDINATORS)
+    assert publishers.user_set.filter(pk=coordinator.pk).exists()
