@@ -113,7 +113,15 @@ class Certification(BilingualMixin, models.Model):
 # --- Pages ----------------------------------------------------------------------------------
 
 
-class HomePage(BilingualMixin, Page):
+class BilingualPageMixin(BilingualMixin):
+    """A page whose title has an optional English version in `title_en`."""
+
+    @property
+    def display_title(self) -> str:
+        return self.localized("title")
+
+
+class HomePage(BilingualPageMixin, Page):
     """The site's front page: what the programme is and where to go next."""
 
     title_en = models.CharField(_("title (English)"), max_length=255, blank=True)
@@ -135,10 +143,6 @@ class HomePage(BilingualMixin, Page):
         verbose_name_plural = _("home pages")
 
     @property
-    def display_title(self) -> str:
-        return self.localized("title")
-
-    @property
     def display_intro(self) -> str:
         return self.localized("intro")
 
@@ -148,13 +152,7 @@ class HomePage(BilingualMixin, Page):
         return context
 
 
-class SimpleIndexMixin(BilingualMixin):
-    @property
-    def display_title(self) -> str:
-        return self.localized("title")
-
-
-class CatalogueIndexPage(SimpleIndexMixin, Page):
+class CatalogueIndexPage(BilingualPageMixin, Page):
     """/products/: every live product, with filters. It has no children: products live under
     their producer group."""
 
@@ -177,7 +175,7 @@ class CatalogueIndexPage(SimpleIndexMixin, Page):
         return serve_catalogue(self, request)
 
 
-class ProducersIndexPage(SimpleIndexMixin, Page):
+class ProducersIndexPage(BilingualPageMixin, Page):
     title_en = models.CharField(_("title (English)"), max_length=255, blank=True)
     intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
     intro_en = RichTextField(_("introduction (English)"), blank=True, features=["bold", "italic", "link"])
@@ -212,7 +210,7 @@ class StoryBlock(blocks.StreamBlock):
         label = _("story")
 
 
-class ProducerGroupPage(SimpleIndexMixin, Page):
+class ProducerGroupPage(BilingualPageMixin, Page):
     """The public profile of one producer group; its products are its children. Created together
     with the group (cms.services.ensure_group_page)."""
 
@@ -301,7 +299,7 @@ class SegmentedTitleField(index.SearchField):
         return segment_for_index(obj.title, getattr(obj, "title_en", ""))
 
 
-class ProductPage(BilingualMixin, Page):
+class ProductPage(BilingualPageMixin, Page):
     """One product of one producer group (the parent page). The page title is the Thai name."""
 
     title_en = models.CharField(_("name (English)"), max_length=255, blank=True)
@@ -422,10 +420,6 @@ class ProductPage(BilingualMixin, Page):
         return self.get_parent().specific
 
     @property
-    def display_title(self) -> str:
-        return self.localized("title")
-
-    @property
     def display_description(self) -> str:
         return self.localized("description")
 
@@ -456,7 +450,7 @@ class ProductPhoto(Orderable, PhotoMixin):
     page = ParentalKey(ProductPage, on_delete=models.CASCADE, related_name="gallery")
 
 
-class StoriesIndexPage(SimpleIndexMixin, Page):
+class StoriesIndexPage(BilingualPageMixin, Page):
     title_en = models.CharField(_("title (English)"), max_length=255, blank=True)
     parent_page_types = ["cms.HomePage"]
     subpage_types = ["cms.StoryPage"]
@@ -476,7 +470,7 @@ class StoriesIndexPage(SimpleIndexMixin, Page):
         return context
 
 
-class StoryPage(BilingualMixin, Page):
+class StoryPage(BilingualPageMixin, Page):
     """Programme news, MOU signings, producer stories."""
 
     title_en = models.CharField(_("title (English)"), max_length=255, blank=True)
@@ -509,10 +503,6 @@ class StoryPage(BilingualMixin, Page):
     class Meta:
         verbose_name = _("story")
         verbose_name_plural = _("stories")
-
-    @property
-    def display_title(self) -> str:
-        return self.localized("title")
 
     @property
     def display_intro(self) -> str:

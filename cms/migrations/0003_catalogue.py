@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'catalogue',
                 'verbose_name_plural': 'catalogues',
             },
-            bases=(cms.models.SimpleIndexMixin, 'wagtailcore.page'),
+            bases=(cms.models.BilingualPageMixin, 'wagtailcore.page'),
         ),
         migrations.CreateModel(
             name='Category',
@@ -78,7 +78,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'producers index',
                 'verbose_name_plural': 'producers indexes',
             },
-            bases=(cms.models.SimpleIndexMixin, 'wagtailcore.page'),
+            bases=(cms.models.BilingualPageMixin, 'wagtailcore.page'),
         ),
         migrations.CreateModel(
             name='StoriesIndexPage',
@@ -90,7 +90,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'stories index',
                 'verbose_name_plural': 'stories indexes',
             },
-            bases=(cms.models.SimpleIndexMixin, 'wagtailcore.page'),
+            bases=(cms.models.BilingualPageMixin, 'wagtailcore.page'),
         ),
         migrations.CreateModel(
             name='ProducerGroupPage',
@@ -107,7 +107,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'producer group page',
                 'verbose_name_plural': 'producer group pages',
             },
-            bases=(cms.models.SimpleIndexMixin, 'wagtailcore.page'),
+            bases=(cms.models.BilingualPageMixin, 'wagtailcore.page'),
         ),
         migrations.CreateModel(
             name='ProducerGroupPhoto',
