@@ -41,6 +41,7 @@ class Company(models.Model):
     )
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.ACTIVE)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    stripe_customer_id = models.CharField(_("Stripe customer"), max_length=255, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("company")

@@ -9,12 +9,13 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.utils import translation
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail import blocks
+from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.images.blocks import ImageBlock
@@ -299,6 +300,22 @@ class SegmentedTitleField(index.SearchField):
         return segment_for_index(obj.title, getattr(obj, "title_en", ""))
 
 
+class ProductPageForm(WagtailAdminPageForm):
+    """The product editor. Once a product exists its stock is not edited here: sales reserve
+    and release stock as they happen, and a revision drafted before them must not bring an old
+    figure back. Stock changes go through "Update stock" (orders.stock)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("available_quantity")
+        if field is not None and self.instance.pk:
+            live = ProductPage.objects.filter(pk=self.instance.pk).values_list("available_quantity", flat=True).first()
+            field.disabled = True
+            field.help_text = _("Sales change it as they happen; use “Update stock” to correct it.")
+            if live is not None:
+                self.initial["available_quantity"] = live
+
+
 class ProductPage(BilingualPageMixin, Page):
     """One product of one producer group (the parent page). The page title is the Thai name."""
 
@@ -339,6 +356,7 @@ class ProductPage(BilingualPageMixin, Page):
 
     parent_page_types = ["cms.ProducerGroupPage"]
     subpage_types = []
+    base_form_class = ProductPageForm
 
     content_panels = [
         FieldPanel("title", heading=_("product name (Thai)")),
@@ -413,7 +431,23 @@ class ProductPage(BilingualPageMixin, Page):
 
     def save(self, *args, **kwargs):
         self.search_text = segment_for_index(self.title, self.title_en, self.description, self.sku)
+        update_fields = kwargs.get("update_fields")
+        if self.pk and (update_fields is None or "available_quantity" not in update_fields):
+            # Keep the stock as the database has it (checkouts move it with conditional updates);
+            # only a save that names the field, as orders.stock does, writes it.
+            rows = ProductPage.objects.filter(pk=self.pk)
+            if transaction.get_connection().in_atomic_block:
+                rows = rows.select_for_update(of=("self",))
+            stored = rows.values_list("available_quantity", flat=True).first()
+            if stored is not None:
+                self.available_quantity = stored
         super().save(*args, **kwargs)
+
+    def with_content_json(self, content):
+        # A revision carries the stock of the day it was drafted; the live figure stands.
+        page = super().with_content_json(content)
+        page.available_quantity = self.available_quantity
+        return page
 
     @cached_property
     def group_page(self):

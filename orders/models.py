@@ -178,10 +178,11 @@ class PurchaseAgreement(ClusterableModel):
 
 class AgreementLineQuerySet(models.QuerySet):
     def with_quantities(self):
-        """Annotate `ordered_quantity`: the sum over open call-offs (orders neither cancelled nor
-        declined). Remaining is committed − ordered (`AgreementLine.remaining_quantity`)."""
+        """Annotate `ordered_quantity`: the sum over call-offs that hold quantity (placed,
+        confirmed or completed; not cancelled or declined). Remaining is committed − ordered
+        (`AgreementLine.remaining_quantity`)."""
         ordered = Coalesce(
-            Sum("order_lines__quantity", filter=Q(order_lines__order__status__in=OPEN_STATUSES)),
+            Sum("order_lines__quantity", filter=Q(order_lines__order__status__in=HOLDING_STATUSES)),
             ZERO,
             output_field=models.DecimalField(**QUANTITY),
         )
@@ -280,24 +281,34 @@ class AgreementAmendment(models.Model):
 
 
 class OrderStatus(models.TextChoices):
+    # A marketplace order waits here, unseen by the group, until its checkout is paid.
+    PENDING_PAYMENT = "pending", _("awaiting payment")
     PLACED = "placed", _("placed, awaiting the group")
     CONFIRMED = "confirmed", _("confirmed by the group")
+    COMPLETED = "completed", _("completed")
     DECLINED = "declined", _("declined by the group")
-    CANCELLED = "cancelled", _("cancelled by the buyer")
+    CANCELLED = "cancelled", _("cancelled")
 
 
-# Orders that hold quantity on their agreement lines.
+# Orders the group still has to act on.
 OPEN_STATUSES = (OrderStatus.PLACED, OrderStatus.CONFIRMED)
+# Call-offs that count as ordered on their agreement lines: open ones and completed ones.
+HOLDING_STATUSES = (OrderStatus.PLACED, OrderStatus.CONFIRMED, OrderStatus.COMPLETED)
 
 
 class PaymentStatus(models.TextChoices):
     UNPAID = "unpaid", _("not paid")
+    PENDING = "pending", _("payment processing")
+    INVOICED = "invoiced", _("invoiced, awaiting payment")
     PAID = "paid", _("paid")
+    FAILED = "failed", _("payment failed")
+    REFUNDED = "refunded", _("refunded")
 
 
 class FulfilmentStatus(models.TextChoices):
     UNFULFILLED = "unfulfilled", _("not delivered")
-    DELIVERED = "delivered", _("delivered")
+    PARTIAL = "partial", _("partly delivered")
+    DELIVERED = "delivered", _("delivered in full")
 
 
 class Order(models.Model):
@@ -336,6 +347,15 @@ class Order(models.Model):
     )
     placed_at = models.DateTimeField(_("placed at"), default=timezone.now)
     buyer_note = models.TextField(_("note from the buyer"), blank=True)
+    checkout = models.ForeignKey(
+        "Checkout",
+        verbose_name=_("checkout"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        help_text=_("The checkout that paid for this marketplace order."),
+    )
 
     class Meta:
         verbose_name = _("order")
@@ -359,6 +379,10 @@ class Order(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def is_marketplace(self) -> bool:
+        return self.kind == self.Kind.MARKETPLACE
 
 
 class OrderLine(models.Model):
@@ -401,8 +425,8 @@ class OrderEvent(models.Model):
 
     order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="events")
     field = models.CharField(_("field"), max_length=20, default="status")
-    from_status = models.CharField(_("from"), max_length=12, blank=True)
-    to_status = models.CharField(_("to"), max_length=12)
+    from_status = models.CharField(_("from"), max_length=30, blank=True)
+    to_status = models.CharField(_("to"), max_length=30)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -417,7 +441,292 @@ class OrderEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.order} {self.field}: {self.from_status or '—'} → {self.to_status}"
 
+    # Besides the three status fields, an event can record a step that is not a status change:
+    # a delivery recorded or accepted, an invoice issued, a refund made (to_status then holds the
+    # document's number and the note says what happened).
+    STEP_LABELS = {
+        "delivery": _("delivery recorded"),
+        "acceptance": _("delivery accepted"),
+        "invoice": _("invoice issued"),
+        "refund": _("refund"),
+    }
+
     @property
     def to_label(self) -> str:
         choices = {"status": OrderStatus, "payment_status": PaymentStatus, "fulfilment_status": FulfilmentStatus}
-        return str(choices[self.field](self.to_status).label)
+        if self.field in choices:
+            return str(choices[self.field](self.to_status).label)
+        return f"{self.STEP_LABELS.get(self.field, self.field)} {self.to_status}".strip()
+
+
+# --- Cart and checkout ----------------------------------------------------------------------
+
+
+class Cart(models.Model):
+    """What a visitor means to buy: one per signed-in user, or per session before signing in
+    (merged into the user's cart at sign-in)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True, on_delete=models.CASCADE
+    )
+    session_key = models.CharField(_("session"), max_length=40, null=True, blank=True, unique=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("cart")
+        verbose_name_plural = _("carts")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | Q(session_key__isnull=False), name="cart_has_an_owner"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"cart {self.pk}"
+
+
+class CartItem(models.Model):
+    cart = models.ForeignKey(Cart, verbose_name=_("cart"), on_delete=models.CASCADE, related_name="items")
+    product = models.ForeignKey(
+        "cms.ProductPage", verbose_name=_("product"), on_delete=models.CASCADE, related_name="cart_items"
+    )
+    quantity = models.DecimalField(_("quantity"), **QUANTITY)
+    added_at = models.DateTimeField(_("added at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("cart item")
+        verbose_name_plural = _("cart items")
+        ordering = ["added_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["cart", "product"], name="one_cart_item_per_product"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="cart_item_quantity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} × {self.quantity}"
+
+
+class Checkout(models.Model):
+    """One payment for a cart: it holds one order per producer group and the quantities reserved
+    for them until it is paid, fails or expires."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("awaiting payment")
+        PROCESSING = "processing", _("payment processing")
+        PAID = "paid", _("paid")
+        FAILED = "failed", _("payment failed")
+        EXPIRED = "expired", _("expired")
+
+    reference = models.CharField(_("reference"), max_length=30, unique=True, editable=False)
+    company = models.ForeignKey(
+        "buyers.Company", verbose_name=_("company"), on_delete=models.PROTECT, related_name="checkouts"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OPEN)
+    total = models.DecimalField(_("total (THB)"), **MONEY)
+    stripe_session_id = models.CharField(
+        _("Stripe Checkout Session"), max_length=255, null=True, blank=True, unique=True
+    )
+    stripe_session_url = models.URLField(_("payment page"), max_length=2000, blank=True)
+    stripe_payment_intent_id = models.CharField(_("Stripe PaymentIntent"), max_length=255, blank=True)
+    payment_method = models.CharField(_("payment method"), max_length=30, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    # Set once, when the reserved quantities went back to the products (failed or expired):
+    # releasing twice would create stock out of nothing.
+    stock_released_at = models.DateTimeField(_("stock released at"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("checkout")
+        verbose_name_plural = _("checkouts")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+# --- Deliveries and acceptance --------------------------------------------------------------
+
+
+def delivery_photo_path(instance, filename: str) -> str:
+    return f"deliveries/{instance.order_id}/{timezone.now():%Y%m%d%H%M%S}-{filename[-60:]}"
+
+
+class Delivery(models.Model):
+    """Goods the group handed over for an order (partial deliveries allowed), then accepted —
+    in whole or in part — by the company."""
+
+    class Status(models.TextChoices):
+        AWAITING = "awaiting", _("awaiting acceptance")
+        ACCEPTED = "accepted", _("accepted")
+
+    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.PROTECT, related_name="deliveries")
+    number = models.CharField(_("delivery number"), max_length=30, unique=True, editable=False)
+    delivered_on = models.DateField(_("delivered on"))
+    note_number = models.CharField(
+        _("delivery note number"), max_length=50, blank=True, help_text=_("The number on the paper delivery note.")
+    )
+    note = models.TextField(_("delivery note"), blank=True, help_text=_("Who carried it, how, anything to know."))
+    photo = models.ImageField(
+        _("photo"), upload_to=delivery_photo_path, storage=private_storage, blank=True, max_length=255
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.AWAITING)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("accepted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    auto_accepted = models.BooleanField(_("accepted automatically"), default=False)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        ordering = ["recorded_at", "pk"]
+        indexes = [models.Index(fields=["status", "recorded_at"])]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class DeliveryLine(models.Model):
+    delivery = models.ForeignKey(Delivery, verbose_name=_("delivery"), on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey(
+        OrderLine, verbose_name=_("order line"), on_delete=models.PROTECT, related_name="delivery_lines"
+    )
+    quantity = models.DecimalField(_("delivered quantity"), **QUANTITY)
+    accepted_quantity = models.DecimalField(_("accepted quantity"), null=True, blank=True, **QUANTITY)
+    rejected_quantity = models.DecimalField(_("rejected quantity"), null=True, blank=True, **QUANTITY)
+    rejection_reason = models.TextField(_("reason for rejection"), blank=True)
+
+    class Meta:
+        verbose_name = _("delivery line")
+        verbose_name_plural = _("delivery lines")
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="delivery_line_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(accepted_quantity__isnull=True) | Q(accepted_quantity__gte=0, rejected_quantity__gte=0),
+                name="delivery_line_acceptance_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.delivery} · {self.order_line}"
+
+    @property
+    def accepted_value(self) -> Decimal:
+        return ((self.accepted_quantity or ZERO) * self.order_line.unit_price).quantize(Decimal("0.01"))
+
+
+# --- Invoices, refunds and Stripe events ----------------------------------------------------
+
+
+class Invoice(models.Model):
+    """A Stripe invoice for the accepted value of a call-off's delivery (contract orders are
+    paid on terms, not at checkout)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        OPEN = "open", _("open, awaiting payment")
+        PAID = "paid", _("paid")
+        VOID = "void", _("void")
+        UNCOLLECTIBLE = "uncollectible", _("uncollectible")
+
+    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.PROTECT, related_name="invoices")
+    delivery = models.OneToOneField(
+        Delivery, verbose_name=_("delivery"), null=True, blank=True, on_delete=models.PROTECT, related_name="invoice"
+    )
+    number = models.CharField(_("invoice number"), max_length=30, unique=True, editable=False)
+    amount = models.DecimalField(_("amount (THB)"), **MONEY)
+    status = models.CharField(_("status"), max_length=14, choices=Status.choices, default=Status.DRAFT)
+    stripe_invoice_id = models.CharField(_("Stripe invoice"), max_length=255, null=True, blank=True, unique=True)
+    hosted_invoice_url = models.URLField(_("payment page"), max_length=2000, blank=True)
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    last_payment_error = models.TextField(_("last payment error"), blank=True)
+
+    class Meta:
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+        ordering = ["-issued_at", "-pk"]
+        indexes = [models.Index(fields=["status", "due_date"])]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def is_overdue(self, today: datetime.date | None = None) -> bool:
+        return (
+            self.status == self.Status.OPEN
+            and self.due_date is not None
+            and (today or timezone.localdate()) > self.due_date
+        )
+
+
+class Refund(models.Model):
+    """Money given back for rejected or cancelled goods that were paid by card or PromptPay."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        SUCCEEDED = "succeeded", _("refunded")
+        FAILED = "failed", _("failed")
+
+    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.PROTECT, related_name="refunds")
+    delivery = models.ForeignKey(
+        Delivery, verbose_name=_("delivery"), null=True, blank=True, on_delete=models.PROTECT, related_name="refunds"
+    )
+    amount = models.DecimalField(_("amount (THB)"), **MONEY)
+    reason = models.TextField(_("reason"))
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    stripe_refund_id = models.CharField(_("Stripe refund"), max_length=255, null=True, blank=True, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        ordering = ["created_at", "pk"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.order} −{self.amount}"
+
+
+class StripeEvent(models.Model):
+    """Every webhook event Stripe sent us, stored once (its id is unique) before it is processed,
+    so a repeated delivery is recognised and an unknown type is kept for later."""
+
+    event_id = models.CharField(_("event id"), max_length=255, unique=True)
+    type = models.CharField(_("type"), max_length=100)
+    object_id = models.CharField(_("object id"), max_length=255, blank=True, db_index=True)
+    created = models.DateTimeField(_("created at Stripe"))
+    payload = models.JSONField(_("payload"))
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+    error = models.TextField(_("processing error"), blank=True)
+
+    class Meta:
+        verbose_name = _("Stripe event")
+        verbose_name_plural = _("Stripe events")
+        ordering = ["-received_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_id}"

@@ -29,7 +29,7 @@ from marketplace.templatetags.thai import local_date
 
 from . import emails
 from .models import (
-    OPEN_STATUSES,
+    HOLDING_STATUSES,
     ZERO,
     AgreementAmendment,
     AgreementLine,
@@ -43,17 +43,33 @@ from .models import (
     PurchaseAgreement,
 )
 
-# field → {from: {allowed to}}. Later steps (deliveries, payments) add their moves here.
+# field → {from: {allowed to}}. Who may make a move, and when, is checked by the service that
+# makes it (e.g. a buyer cancels only an order the group has not confirmed); this map is the
+# outer fence no service can cross.
 TRANSITIONS: dict[str, dict[str, set[str]]] = {
     "status": {
+        # A marketplace order is paid first: then the group sees it (placed); an unpaid one that
+        # fails or expires is cancelled.
+        OrderStatus.PENDING_PAYMENT: {OrderStatus.PLACED, OrderStatus.CANCELLED},
         OrderStatus.PLACED: {OrderStatus.CONFIRMED, OrderStatus.DECLINED, OrderStatus.CANCELLED},
-        OrderStatus.CONFIRMED: set(),
+        # Confirmed orders can be cancelled only while nothing was delivered (services check).
+        OrderStatus.CONFIRMED: {OrderStatus.COMPLETED, OrderStatus.CANCELLED},
+        OrderStatus.COMPLETED: set(),
         OrderStatus.DECLINED: set(),
         OrderStatus.CANCELLED: set(),
     },
-    "payment_status": {PaymentStatus.UNPAID: {PaymentStatus.PAID}, PaymentStatus.PAID: set()},
+    "payment_status": {
+        PaymentStatus.UNPAID: {PaymentStatus.PENDING, PaymentStatus.PAID, PaymentStatus.INVOICED, PaymentStatus.FAILED},
+        PaymentStatus.PENDING: {PaymentStatus.PAID, PaymentStatus.FAILED},
+        PaymentStatus.FAILED: set(),
+        # A call-off delivered in parts is invoiced again after an earlier invoice was paid.
+        PaymentStatus.INVOICED: {PaymentStatus.PAID},
+        PaymentStatus.PAID: {PaymentStatus.INVOICED, PaymentStatus.REFUNDED},
+        PaymentStatus.REFUNDED: set(),
+    },
     "fulfilment_status": {
-        FulfilmentStatus.UNFULFILLED: {FulfilmentStatus.DELIVERED},
+        FulfilmentStatus.UNFULFILLED: {FulfilmentStatus.PARTIAL, FulfilmentStatus.DELIVERED},
+        FulfilmentStatus.PARTIAL: {FulfilmentStatus.DELIVERED},
         FulfilmentStatus.DELIVERED: set(),
     },
 }
@@ -111,7 +127,15 @@ def order_transition(*, order: Order, to: str, field: str = "status", actor=None
 def order_cancel(*, order: Order, actor, note: str = "") -> Order:
     """The buyer withdraws an order the group has not yet confirmed; its quantity returns to the
     agreement (an order that is no longer open is not counted as ordered)."""
-    return order_transition(order=order, to=OrderStatus.CANCELLED, actor=actor, note=note)
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if order.status != OrderStatus.PLACED:
+            raise TransitionError(
+                _("Order %(number)s is %(status)s: the buyer can only cancel an order the group has not confirmed.")
+                % {"number": order.number, "status": OrderStatus(order.status).label},
+                code="illegal_transition",
+            )
+        return order_transition(order=order, to=OrderStatus.CANCELLED, actor=actor, note=note)
 
 
 def order_confirm(*, order: Order, actor, note: str = "") -> Order:
@@ -209,7 +233,7 @@ def ordered_quantities(line_ids) -> dict[int, Decimal]:
     """{line id: quantity in open orders}. Call while holding the lines' row locks when the answer
     decides a write."""
     rows = (
-        OrderLine.objects.filter(agreement_line_id__in=list(line_ids), order__status__in=OPEN_STATUSES)
+        OrderLine.objects.filter(agreement_line_id__in=list(line_ids), order__status__in=HOLDING_STATUSES)
         .values("agreement_line_id")
         .annotate(total=Sum("quantity"))
     )

@@ -17,7 +17,7 @@ def test_the_demo_has_companies_active_agreements_and_call_offs_and_is_idempoten
     assert len({agreement.company_id for agreement in agreements}) == 3
     assert all(agreement.state() == AgreementState.ACTIVE for agreement in agreements)
     assert Order.objects.count() == orders == 12
-    assert set(Order.objects.values_list("status", flat=True)) == set(OrderStatus.values)
+    assert set(Order.objects.values_list("status", flat=True)) >= {"placed", "confirmed", "declined", "cancelled"}
 
     purchaser = get_user_model().objects.get(email="purchaser@demo.example")
     membership = CompanyMembership.objects.get(user=purchaser)
