@@ -63,7 +63,8 @@ TRANSITIONS: dict[str, dict[str, set[str]]] = {
         PaymentStatus.PENDING: {PaymentStatus.PAID, PaymentStatus.FAILED},
         PaymentStatus.FAILED: set(),
         # A call-off delivered in parts is invoiced again after an earlier invoice was paid.
-        PaymentStatus.INVOICED: {PaymentStatus.PAID},
+        # A voided invoice leaves the order unpaid until it is invoiced again.
+        PaymentStatus.INVOICED: {PaymentStatus.PAID, PaymentStatus.UNPAID},
         PaymentStatus.PAID: {PaymentStatus.INVOICED, PaymentStatus.REFUNDED},
         PaymentStatus.REFUNDED: set(),
     },
