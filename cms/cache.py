@@ -8,23 +8,32 @@ is never read again and ages out. Publishing therefore shows at once, and nothin
 pages a change touches.
 
 Only responses that a view marked with `cacheable()` are stored, only for GET requests that carry
-neither a session nor a messages cookie from a visitor who is not signed in, and only if they are
-200 and set no cookie of their own. The CSRF token in a stored page (the language switcher is a
-POST form) is swapped for a placeholder and filled in with the reader's own token on every hit.
+neither a session nor a messages cookie nor an Authorization header, from a visitor who is not
+signed in, and only if they are 200, set no cookie of their own and hold no CSRF token. Public pages
+need none: an anonymous visitor's language switcher is a GET form (marketplace.views.set_language),
+and the forms that do need a token are shown to signed-in users only. A stored entry keeps the
+response's headers (Content-Language, Vary, the Content-Security-Policy, X-Frame-Options ...) as
+well as its body.
 
 The cache is Django's default one: local memory in development, Redis when REDIS_URL is set.
 With several app server processes it must be shared (Redis), or a process would keep serving its
 own copies until they expire (CMS_PAGE_CACHE_SECONDS, 10 minutes by default).
 
-`anonymous_page_cache` wraps Wagtail's serve view (marketplace/urls.py) and the search view, so a
-hit answers before Wagtail routes the request: no database query at all.
+`AnonymousPageCacheMiddleware` sits right after SecurityMiddleware and WhiteNoise (MIDDLEWARE in
+marketplace/settings/base.py), so a hit answers before sessions, authentication, CSRF, messages,
+the Content-Security-Policy middleware or URL routing run: no database query and little Python.
+A pure function of the request decides the key: scheme, host, full path, the language cookie (an
+anonymous visitor's language comes from nothing else, marketplace.middleware.requested_language)
+and the generation.
+
+The contract for a view that marks its response `cacheable()`: what it renders for an anonymous
+visitor depends only on the URL, the language and the published content (whatever bumps the
+generation), never on another cookie or header.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import re
 import time
 
 from django.conf import settings
@@ -32,16 +41,13 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponse
-from django.middleware.csrf import get_token
-from django.template.response import SimpleTemplateResponse
-from django.utils import translation
-from django.utils.cache import patch_vary_headers
 from wagtail.models import Page
+
+from marketplace.middleware import requested_language
 
 GENERATION_KEY = "cms:page-cache:generation"
 DEFAULT_TIMEOUT = 600
-CSRF_INPUT = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
-CSRF_PLACEHOLDER = b"__cms_page_cache_csrf_token__"
+CSRF_INPUT = b'name="csrfmiddlewaretoken"'
 MARK = "_cms_page_cache"
 
 
@@ -118,62 +124,80 @@ def connect_signals() -> None:
 
 
 def request_is_cacheable(request) -> bool:
+    """Whether the request may be answered from, or stored in, the cache. Runs before sessions and
+    authentication: a visitor is anonymous here when they carry no session cookie and no
+    Authorization header (those are the only ways to sign in)."""
     if request.method not in ("GET", "HEAD"):
         return False
     # A session can hold anything a page shows to its owner (messages, a passed page password,
     # later a cart); so can the messages cookie.
     if settings.SESSION_COOKIE_NAME in request.COOKIES or "messages" in request.COOKIES:
         return False
-    return not request.user.is_authenticated
+    return "HTTP_AUTHORIZATION" not in request.META
 
 
 def cache_key(request) -> str:
     address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
     digest = hashlib.sha256(address.encode()).hexdigest()
-    return f"cms:page:{generation()}:{translation.get_language()}:{digest}"
+    return f"cms:page:{generation()}:{requested_language(request)}:{digest}"
 
 
-def _store(key: str, response) -> None:
-    if (
+def storable(request, response, language: str) -> bool:
+    """Whether a response the view marked `cacheable()` may be served to every anonymous reader."""
+    if not getattr(response, MARK, False) or request.method != "GET":
+        return False
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return False
+    cache_control = response.get("Cache-Control", "")
+    return not (
         response.status_code != 200
         or response.streaming
         or response.cookies
-        or "private" in response.get("Cache-Control", "")
-        or "no-store" in response.get("Cache-Control", "")
-    ):
-        return
-    content = CSRF_INPUT.sub(rb"\1" + CSRF_PLACEHOLDER + rb"\2", response.content)
-    cache.set(key, {"content": content, "content_type": response["Content-Type"]}, timeout())
+        or "private" in cache_control
+        or "no-store" in cache_control
+        # Rendered in another language than the key says (a view that activated its own).
+        or response.get("Content-Language", language) != language
+        # Per-request secrets: a CSRF token (its cookie would be set too), a CSP nonce.
+        or CSRF_INPUT in response.content
+        or "nonce-" in response.get("Content-Security-Policy", "")
+    )
 
 
-def _from_cache(request, entry: dict) -> HttpResponse:
-    content = entry["content"]
-    if CSRF_PLACEHOLDER in content:
-        content = content.replace(CSRF_PLACEHOLDER, get_token(request).encode())
-    return HttpResponse(content, content_type=entry["content_type"])
+def _store(key: str, response) -> None:
+    entry = {"content": response.content, "headers": list(response.items())}
+    cache.set(key, entry, timeout())
 
 
-def anonymous_page_cache(view):
+def _from_cache(entry: dict) -> HttpResponse:
+    response = HttpResponse(entry["content"])
+    for header, value in entry["headers"]:
+        response.headers[header] = value
+    return response
+
+
+class AnonymousPageCacheMiddleware:
     """Serve a stored copy to anonymous visitors when there is one; store what the view marked
-    `cacheable()`."""
+    `cacheable()`. Place it right after SecurityMiddleware and WhiteNoise: everything below it is
+    skipped on a hit, and it sees the response with every header the inner middleware added."""
 
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
         if not request_is_cacheable(request):
-            return view(request, *args, **kwargs)
+            return self.get_response(request)
         key = cache_key(request)
         entry = cache.get(key)
         if entry is not None:
-            response = _from_cache(request, entry)
-        else:
-            response = view(request, *args, **kwargs)
-            if request.method == "GET" and getattr(response, MARK, False):
-                if isinstance(response, SimpleTemplateResponse) and not response.is_rendered:
-                    response.add_post_render_callback(functools.partial(_store, key))
-                else:
-                    _store(key, response)
-        # The same URL reads differently with a session, a language cookie or a sign-in.
-        patch_vary_headers(response, ("Cookie",))
+            return _from_cache(entry)
+        response = self.get_response(request)
+        if storable(request, response, requested_language(request)):
+            _store(key, response)
         return response
 
-    return wrapper
+
+def anonymous_page_cache(view):
+    """No longer a cache: AnonymousPageCacheMiddleware is. Kept only because marketplace/urls.py
+    still wraps Wagtail's serve view with it; remove the two together."""
+    return view

@@ -14,7 +14,6 @@ from .models import CatalogueIndexPage, ProductPage
 
 
 @require_safe
-@cache.anonymous_page_cache
 def search(request):
     query = " ".join(request.GET.get("q", "").split())[: catalogue.MAX_QUERY_LENGTH]
     results = catalogue.search_products(catalogue.live_products(), query) if query else None

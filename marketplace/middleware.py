@@ -14,6 +14,13 @@ def _supported(code: str | None) -> str | None:
     return code if code in dict(settings.LANGUAGES) else None
 
 
+def requested_language(request) -> str:
+    """The language an anonymous visitor reads in: their cookie's, else Thai. (cms.cache keys
+    anonymous pages by it before authentication has run; LanguageMiddleware agrees with it for
+    every visitor who is not signed in.)"""
+    return _supported(request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)) or settings.LANGUAGE_CODE
+
+
 class LanguageMiddleware:
     """Thai first: the language is the visitor's explicit choice (the language cookie set by the
     switcher), else the signed-in user's preferred language, else Thai. The browser's

@@ -115,18 +115,55 @@ def test_a_visitor_with_a_session_or_messages_is_not_served_from_the_cache(
         assert len(queries.captured_queries) > 0
 
 
-def test_each_visitor_gets_their_own_csrf_token_and_can_switch_language(product):
-    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
-    first.get(product.url)
+def test_a_cached_page_carries_no_csrf_token_or_cookie_and_anonymous_visitors_switch_language_by_get(product):
+    Client().get(product.url)  # stored
+    visitor = Client(enforce_csrf_checks=True)
 
-    html = second.get(product.url).content.decode()  # from the cache
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    hit = visitor.get(product.url)
+    html = hit.content.decode()
+    assert "csrfmiddlewaretoken" not in html
+    assert not hit.cookies
+    switcher = re.search(r'<form class="language-switcher" action="([^"]+)" method="get">', html)
+    assert switcher
 
-    assert page_cache.CSRF_PLACEHOLDER.decode() not in html
-    assert second.cookies["csrftoken"].value != first.cookies["csrftoken"].value
-    response = second.post("/i18n/setlang/", {"language": "en", "next": product.url, "csrfmiddlewaretoken": token})
+    response = visitor.get(switcher.group(1), {"language": "en", "next": product.url})
     assert response.status_code == 302
-    assert second.get(product.url)["Content-Language"] == "en"
+    assert response["Location"] == product.url
+    assert visitor.get(product.url)["Content-Language"] == "en"
+
+
+def test_the_language_switch_by_get_goes_nowhere_but_this_site_and_ignores_unknown_languages(client):
+    response = client.get("/i18n/setlang/", {"language": "xx", "next": "https://evil.example/"})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    assert "django_language" not in response.cookies
+
+
+def test_a_cache_hit_keeps_the_headers_of_the_page(product):
+    first = Client().get(product.url)
+    hit = Client().get(product.url)
+
+    for header in ("Content-Type", "Content-Language", "Content-Security-Policy", "X-Frame-Options", "Vary"):
+        assert hit[header] == first[header]
+    assert hit.content == first.content
+
+
+def test_the_query_string_is_part_of_the_key(client, product):
+    make_product(product.get_parent().specific, title="กระติบข้าว", price=Decimal("100.00"))
+    cheap_first = client.get("/products/", {"sort": "price"}).content.decode()
+    dear_first = client.get("/products/", {"sort": "-price"}).content.decode()
+
+    assert cheap_first.index("กระติบข้าว") < cheap_first.index("ผ้าไหมแพรวา")
+    assert dear_first.index("ผ้าไหมแพรวา") < dear_first.index("กระติบข้าว")
+
+
+def test_a_request_with_credentials_in_a_header_is_not_served_from_the_cache(product, django_assert_max_num_queries):
+    Client().get(product.url)  # stored
+
+    with django_assert_max_num_queries(100) as queries:
+        Client().get(product.url, HTTP_AUTHORIZATION="Bearer something")
+    assert len(queries.captured_queries) > 0
 
 
 def test_thai_and_english_readers_get_their_own_copies(client, product):
