@@ -509,3 +509,4 @@ class PovertyLine(models.Model):
 
 
 from .import_models import HouseholdImport  # noqa
+from .ledger_models import Contribution, HouseholdIncomeEntry, Payout  # noqa

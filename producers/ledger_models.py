@@ -1,0 +1,145 @@
+"""From delivered goods to household income: who supplied what (Contribution), what each household
+earned (HouseholdIncomeEntry, an append-only ledger) and what the group paid out (Payout).
+
+The ledger is never edited: a refund appends reversing entries, and a settlement that already ran
+finds its entries by their `settlement_key` and adds nothing. Amounts are exact to the satang.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+QUANTITY = {"max_digits": 12, "decimal_places": 3}
+
+
+class Contribution(models.Model):
+    """How much of one delivered line one household supplied. The contributions of a line sum
+    to its delivered quantity (checked by the service that records them)."""
+
+    delivery_line = models.ForeignKey(
+        "orders.DeliveryLine", verbose_name=_("delivery line"), on_delete=models.PROTECT, related_name="contributions"
+    )
+    household = models.ForeignKey(
+        "producers.Household", verbose_name=_("household"), on_delete=models.PROTECT, related_name="contributions"
+    )
+    quantity = models.DecimalField(_("quantity"), validators=[MinValueValidator(Decimal("0.001"))], **QUANTITY)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("contribution")
+        verbose_name_plural = _("contributions")
+        ordering = ["delivery_line", "household"]
+        constraints = [
+            models.UniqueConstraint(fields=["delivery_line", "household"], name="one_contribution_per_household"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="contribution_quantity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household} · {self.quantity}"
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise ValidationError(_("Ledger entries are never changed: append a reversing entry instead."))
+
+    def delete(self):
+        raise ValidationError(_("Ledger entries are never deleted: append a reversing entry instead."))
+
+
+class HouseholdIncomeEntry(models.Model):
+    """One amount a household earned (or, as a reversal, gave back) through the marketplace."""
+
+    class Kind(models.TextChoices):
+        SALE = "sale", _("sale")
+        REVERSAL = "reversal", _("reversal (refund)")
+
+    household = models.ForeignKey(
+        "producers.Household", verbose_name=_("household"), on_delete=models.PROTECT, related_name="income_entries"
+    )
+    group = models.ForeignKey(
+        "producers.ProducerGroup", verbose_name=_("producer group"), on_delete=models.PROTECT, related_name="+"
+    )
+    order = models.ForeignKey("orders.Order", verbose_name=_("order"), on_delete=models.PROTECT, related_name="+")
+    delivery_line = models.ForeignKey(
+        "orders.DeliveryLine", verbose_name=_("delivery line"), on_delete=models.PROTECT, related_name="income_entries"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.SALE)
+    quantity = models.DecimalField(_("quantity"), **QUANTITY)
+    amount = models.DecimalField(_("amount (THB)"), help_text=_("Negative for a reversal."), **MONEY)
+    # What makes the entry unique: running a settlement again finds it and adds nothing.
+    settlement_key = models.CharField(_("settlement key"), max_length=100, unique=True, editable=False)
+    reverses = models.ForeignKey(
+        "self", verbose_name=_("reverses"), null=True, blank=True, on_delete=models.PROTECT, related_name="reversals"
+    )
+    earned_on = models.DateField(_("earned on"), help_text=_("The day the goods were paid for."))
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("household income entry")
+        verbose_name_plural = _("household income entries")
+        ordering = ["earned_on", "pk"]
+        indexes = [
+            models.Index(fields=["household", "earned_on"]),
+            models.Index(fields=["group", "earned_on"]),
+            models.Index(fields=["earned_on"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household} {self.amount}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError(_("Ledger entries are never changed: append a reversing entry instead."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("Ledger entries are never deleted: append a reversing entry instead."))
+
+
+class Payout(models.Model):
+    """Money the group handed to a household from what the household earned."""
+
+    class Method(models.TextChoices):
+        CASH = "cash", _("cash")
+        BANK_TRANSFER = "bank_transfer", _("bank transfer")
+        PROMPTPAY = "promptpay", _("PromptPay")
+
+    household = models.ForeignKey(
+        "producers.Household", verbose_name=_("household"), on_delete=models.PROTECT, related_name="payouts"
+    )
+    group = models.ForeignKey(
+        "producers.ProducerGroup", verbose_name=_("producer group"), on_delete=models.PROTECT, related_name="payouts"
+    )
+    amount = models.DecimalField(_("amount (THB)"), validators=[MinValueValidator(Decimal("0.01"))], **MONEY)
+    method = models.CharField(_("method"), max_length=20, choices=Method.choices)
+    reference = models.CharField(
+        _("reference"), max_length=100, blank=True, help_text=_("Transfer reference or receipt number.")
+    )
+    paid_on = models.DateField(_("paid on"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("payout")
+        verbose_name_plural = _("payouts")
+        ordering = ["-paid_on", "-pk"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payout_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.household} {self.amount}"

@@ -1,0 +1,66 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+
+from buyers.models import Company
+from orders.models import Delivery, DeliveryLine, Order, OrderLine
+from producers.models import HouseholdIncomeEntry
+from tests.factories.households import HouseholdFactory
+from tests.factories.orders import make_product
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def entry():
+    product = make_product()
+    group = product.get_parent().specific.group
+    company = Company.objects.create(name_th="บริษัท ทดสอบ จำกัด", tax_id="0105536000315")
+    order = Order.objects.create(number="MO-1", kind=Order.Kind.MARKETPLACE, company=company, group=group)
+    line = OrderLine.objects.create(
+        order=order, product=product, quantity=Decimal("10"), product_name="x", unit="kg", unit_price=Decimal("50")
+    )
+    delivery = Delivery.objects.create(order=order, number="DL-1", delivered_on=datetime.date(2026, 11, 1))
+    delivery_line = DeliveryLine.objects.create(delivery=delivery, order_line=line, quantity=Decimal("10"))
+    household = HouseholdFactory(province_code=group.province_code)
+    return HouseholdIncomeEntry.objects.create(
+        household=household,
+        group=group,
+        order=order,
+        delivery_line=delivery_line,
+        quantity=Decimal("10"),
+        amount=Decimal("475.00"),
+        settlement_key=f"sale:{delivery_line.pk}:{household.pk}",
+        earned_on=datetime.date(2026, 11, 2),
+    )
+
+
+def test_a_ledger_entry_is_never_changed_or_deleted(entry):
+    entry.amount = Decimal("1")
+    with pytest.raises(ValidationError):
+        entry.save()
+    with pytest.raises(ValidationError):
+        entry.delete()
+    with pytest.raises(ValidationError):
+        HouseholdIncomeEntry.objects.filter(pk=entry.pk).update(amount=Decimal("1"))
+    with pytest.raises(ValidationError):
+        HouseholdIncomeEntry.objects.filter(pk=entry.pk).delete()
+
+    assert HouseholdIncomeEntry.objects.get(pk=entry.pk).amount == Decimal("475.00")
+
+
+def test_the_same_settlement_cannot_be_written_twice(entry):
+    with pytest.raises(IntegrityError):
+        HouseholdIncomeEntry.objects.create(
+            household=entry.household,
+            group=entry.group,
+            order=entry.order,
+            delivery_line=entry.delivery_line,
+            quantity=entry.quantity,
+            amount=entry.amount,
+            settlement_key=entry.settlement_key,
+            earned_on=entry.earned_on,
+        )
