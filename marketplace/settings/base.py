@@ -278,6 +278,11 @@ STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
 
+# --- Orders ---------------------------------------------------------------------------------
+# Deliveries the buyer leaves unanswered this many days are accepted in full
+# (`manage.py auto_accept_deliveries`, run daily by cron).
+ORDERS_AUTO_ACCEPT_DAYS = int(os.environ.get("ORDERS_AUTO_ACCEPT_DAYS", "7"))
+
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG
