@@ -108,8 +108,11 @@ def connect_signals() -> None:
     from producers.models import ProducerGroup
 
     from .models import Category, Certification
+    from .search import refresh_planner_statistics_on_commit
 
     page_published.connect(invalidate, dispatch_uid="cms_page_cache_published")
+    # Not the page cache's business, but connected with it: a publish also grows the search index.
+    page_published.connect(refresh_planner_statistics_on_commit, dispatch_uid="cms_search_statistics_published")
     page_unpublished.connect(invalidate, dispatch_uid="cms_page_cache_unpublished")
     post_page_move.connect(invalidate, dispatch_uid="cms_page_cache_moved")
     post_save.connect(_invalidate_for_page, dispatch_uid="cms_page_cache_page_saved")

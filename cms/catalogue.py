@@ -13,16 +13,22 @@ import functools
 import operator
 import re
 from decimal import Decimal
+from typing import NamedTuple
 
 from django import forms
+from django.core.cache import cache as django_cache
 from django.core.paginator import Page as PaginatorPage
 from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Case, F, IntegerField, OrderBy, Prefetch, Q, Subquery, When, prefetch_related_objects
+from django.db.models.expressions import Col
 from django.db.models.functions import Length, Substr
+from django.template.loader import get_template
 from django.template.response import TemplateResponse
 from django.utils.html import strip_tags
+from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from wagtail.images import get_image_model
 from wagtail.models import Page
@@ -42,6 +48,7 @@ from .models import (
 from .thai_search import segment_query
 
 PRODUCTS_PER_PAGE = 24
+CARD_TEMPLATE = "cms/includes/product_card.html"
 # The renditions a product card shows; they must match the {% srcset_image %} in
 # cms/includes/product_card.html, or the prefetch misses and each card queries on its own.
 CARD_RENDITIONS = ("fill-400x300|format-webp", "fill-800x600|format-webp")
@@ -69,6 +76,16 @@ ORDERINGS = {
     Sort.NEWEST: ("-first_published_at", "-id"),
     Sort.PRICE_LOW: ("price", "id"),
     Sort.PRICE_HIGH: ("-price", "-id"),
+}
+# The same for the listing, which the database sorts itself, with the id taken from
+# wagtailcore_page rather than cms_productpage (the ORM would pick the child's page_ptr_id): an
+# index on first_published_at (Wagtail's) or price (ours) then gives the rows in order, ties
+# included, and a page of 24 reads 24 rows instead of sorting every product.
+_PAGE_ID = Col(Page._meta.db_table, Page._meta.pk)
+LISTING_ORDERINGS = {
+    Sort.NEWEST: ("-first_published_at", _PAGE_ID.desc()),
+    Sort.PRICE_LOW: ("price", _PAGE_ID.asc()),
+    Sort.PRICE_HIGH: ("-price", _PAGE_ID.desc()),
 }
 
 
@@ -98,13 +115,9 @@ class CatalogueFilterForm(forms.Form):
             data["sort"] = Sort.RELEVANCE if search_terms(data.get("q", "")) else Sort.NEWEST
         super().__init__(data, label_suffix="", **kwargs)
         everything = [("", _("All"))]
-        self.fields["category"].choices = everything + [
-            (category.slug, category.localized("name")) for category in Category.objects.all()
-        ]
-        self.fields["certification"].choices = everything + [
-            (certification.slug, certification.localized("name")) for certification in Certification.objects.all()
-        ]
-        self.fields["province"].choices = everything + province_choices()
+        choices = filter_choices()
+        for name in ("category", "certification", "province"):
+            self.fields[name].choices = everything + choices[name]
 
     def clean(self):
         cleaned = super().clean()
@@ -118,6 +131,24 @@ class CatalogueFilterForm(forms.Form):
         """The filters that are valid, whatever else in the form is not."""
         self.is_valid()
         return {name: value for name, value in self.cleaned_data.items() if value not in (None, "", False)}
+
+
+def filter_choices() -> dict[str, list[tuple[str, str]]]:
+    """The categories, certifications and provinces to filter by, in the reader's language. Kept
+    in the cache under the page cache's generation: saving a category, certification, group or
+    page starts a new one."""
+    key = f"cms:filter-choices:{cache.generation()}:{get_language()}"
+    choices = django_cache.get(key)
+    if choices is None:
+        choices = {
+            "category": [(category.slug, category.localized("name")) for category in Category.objects.all()],
+            "certification": [
+                (certification.slug, certification.localized("name")) for certification in Certification.objects.all()
+            ],
+            "province": province_choices(),
+        }
+        django_cache.set(key, choices, cache.timeout())
+    return choices
 
 
 def province_choices() -> list[tuple[str, str]]:
@@ -197,13 +228,51 @@ def paginate(results, page_number) -> PaginatorPage:
     return Paginator(results, PRODUCTS_PER_PAGE).get_page(page_number)
 
 
-def prepare_cards(products, *, group_page=None) -> list[ProductPage]:
-    """Load what a product card shows for these products, in three queries however many there are:
-    the group page (as `group_page`, with its ProducerGroup; none when all share the `group_page`
-    given), the photos with their images, and the card renditions of those images."""
-    products = list(products)
-    if not products:
-        return products
+def prepare_cards(products, request, *, group_page=None) -> list[Card]:
+    """The cards for these products (ProductPage instances, or only their ids), in their order.
+
+    A card's HTML is cached per product, language and host under the page cache's generation, so
+    any publish, or a change to a category, certification or group, renders it afresh; the same
+    card then serves every listing, search and group page that shows the product. Products given
+    by id are loaded only when their card is not in the cache. The cards to render are loaded in
+    four queries however many there are: the products given by id, their group pages (with the
+    ProducerGroup; none when all share the `group_page` given), the photos with their images, and
+    the card renditions of those images."""
+    items = list(products)
+    if not items:
+        return []
+    ids = [getattr(item, "pk", item) for item in items]
+    keys = card_cache_keys(ids, request)
+    html = django_cache.get_many(keys.values())
+    missing = [pk for pk in ids if keys[pk] not in html]
+    if missing:
+        given = {item.pk: item for item in items if isinstance(item, ProductPage)}
+        to_render = [given[pk] for pk in missing if pk in given]
+        if to_load := [pk for pk in missing if pk not in given]:
+            to_render.extend(ProductPage.objects.filter(pk__in=to_load))
+        _load_for_cards(to_render, group_page)
+        template = get_template(CARD_TEMPLATE)
+        rendered = {
+            keys[product.pk]: template.render({"product": product, "request": request}) for product in to_render
+        }
+        django_cache.set_many(rendered, cache.timeout())
+        html.update(rendered)
+    return [Card(pk, mark_safe(html[keys[pk]])) for pk in ids]  # noqa: S308 - rendered by our template
+
+
+class Card(NamedTuple):
+    """A product card: the product's id and its HTML (cms/includes/product_card.html)."""
+
+    pk: int
+    html: str
+
+
+def card_cache_keys(ids, request) -> dict[int, str]:
+    prefix = f"cms:card:{cache.generation()}:{get_language()}:{request.get_host()}"
+    return {pk: f"{prefix}:{pk}" for pk in ids}
+
+
+def _load_for_cards(products, group_page) -> None:
     if group_page is None:
         parent_paths = {product.path[: -Page.steplen] for product in products}
         groups = {
@@ -214,7 +283,6 @@ def prepare_cards(products, *, group_page=None) -> list[ProductPage]:
         # Overrides the cached_property that would ask the database for each product.
         product.group_page = group_page or groups.get(product.path[: -Page.steplen])
     prefetch_related_objects(products, Prefetch("gallery", queryset=_photos_with(CARD_RENDITIONS, ProductPhoto)))
-    return products
 
 
 def prepare_group_cards(group_pages) -> list[ProducerGroupPage]:
@@ -258,7 +326,7 @@ def plain_text(html: str, length: int = 200) -> str:
 def group_page_context(group_page, request) -> dict:
     products = ProductPage.objects.child_of(group_page).live().public().select_related("category")
     return {
-        "products": prepare_cards(products.order_by("title", "id"), group_page=group_page),
+        "products": prepare_cards(products.order_by("title", "id"), request, group_page=group_page),
         "photos": list(group_page.photos.all().select_related("image").prefetch_related("image__renditions")),
         "province_name": areas.area_name(group_page.group.province_code),
         "breadcrumbs": breadcrumbs(group_page, request),
@@ -359,14 +427,15 @@ def serve_catalogue(page, request):
     if results is None:
         if sort == Sort.RELEVANCE:
             sort = Sort.NEWEST
-        results = products.select_related("category").order_by(*ORDERINGS[sort])
+        # Only the ids: the cards come from the card cache, and prepare_cards loads the rest.
+        results = products.order_by(*LISTING_ORDERINGS[sort]).values_list("pk", flat=True)
     page_of_products = paginate(results, request.GET.get("page"))
     context = page.get_context(request)
     context.update(
         {
             "form": form,
             "intro": page.localized("intro"),
-            "products": prepare_cards(page_of_products.object_list),
+            "products": prepare_cards(page_of_products.object_list, request),
             "page_of_products": page_of_products,
             "result_count": page_of_products.paginator.count,
             "query": query,

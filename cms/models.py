@@ -399,6 +399,8 @@ class ProductPage(BilingualPageMixin, Page):
     class Meta:
         verbose_name = _("product")
         verbose_name_plural = _("products")
+        # The catalogue's price sorts read a page of products in index order (cms.catalogue).
+        indexes = [models.Index(fields=["price", "page_ptr"], name="cms_product_price_idx")]
 
     def clean(self):
         super().clean()
