@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import admin_views
+from . import admin_views, views_stock
 
 app_name = "orders_admin"
 
@@ -15,4 +15,5 @@ urlpatterns = [
     path("orders/<int:pk>/", admin_views.order_detail, name="order_detail"),
     path("orders/<int:pk>/confirm/", admin_views.order_confirm, name="order_confirm"),
     path("orders/<int:pk>/decline/", admin_views.order_decline, name="order_decline"),
+    path("products/<int:product_pk>/stock/", views_stock.stock_update, name="stock_update"),
 ]

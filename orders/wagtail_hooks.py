@@ -1,5 +1,7 @@
-from django.urls import include, path
+from django.urls import include, path, reverse
+from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.widgets import Button
 
 from . import admin_urls
 from .viewsets import OrdersViewSetGroup
@@ -13,3 +15,19 @@ def register_orders_viewsets():
 @hooks.register("register_admin_urls")
 def register_orders_admin_urls():
     return [path("offtake/", include(admin_urls, namespace="orders_admin"))]
+
+
+@hooks.register("register_page_header_buttons")
+def stock_button(page, user, view_name, next_url=None):
+    """“Update stock” in a product's header menu, for those allowed to (orders.views_stock)."""
+    from cms.models import ProductPage
+
+    from .views_stock import can_update_stock
+
+    if page.specific_class is ProductPage and can_update_stock(user, page):
+        yield Button(
+            _("Update stock"),
+            reverse("orders_admin:stock_update", args=[page.pk]),
+            icon_name="pick",
+            priority=25,
+        )

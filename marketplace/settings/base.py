@@ -126,6 +126,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "marketplace.context_processors.site",
                 "buyers.context_processors.buyer_portal",
+                "orders.context_processors.cart_link",
             ],
         },
     },
