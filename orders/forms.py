@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.numbers import parse_decimal
@@ -87,3 +88,113 @@ class AmendmentForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["line"].queryset = agreement.lines.select_related("product")
         self.fields["line"].label_from_instance = lambda line: f"{line.product.title} ({line.unit})"
+
+
+class DeliveryForm(forms.Form):
+    """One quantity per order line still open (field `line_<id>`, defaulting to what remains to
+    be delivered), the date, the delivery note and an optional photo."""
+
+    delivered_on = forms.DateField(label=_("Delivered on"), widget=forms.DateInput(attrs={"type": "date"}))
+    note_number = forms.CharField(label=_("Delivery note number"), required=False, max_length=50)
+    note = forms.CharField(label=_("Delivery note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    photo = forms.ImageField(
+        label=_("Photo (optional)"),
+        required=False,
+        help_text=_("A JPEG, PNG or WebP image of at most 10 MB; only the buyer and your group can see it."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+
+    def __init__(self, *args, lines, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lines = [line for line in lines if line.open_quantity > 0]
+        self.fields["delivered_on"].initial = timezone.localdate()
+        for line in self.lines:
+            self.fields[self.field_name(line)] = QuantityField(
+                label=f"{line.product_name} ({line.unit})",
+                required=False,
+                min_value=Decimal("0"),
+                max_value=line.open_quantity,
+                max_digits=12,
+                decimal_places=3,
+                initial=line.open_quantity.normalize(),
+                widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+            )
+
+    @staticmethod
+    def field_name(line) -> str:
+        return f"line_{line.pk}"
+
+    def clean_photo(self):
+        photo = self.cleaned_data.get("photo")
+        if photo:
+            from .fulfilment import validate_delivery_photo
+
+            validate_delivery_photo(photo)
+        return photo
+
+    def clean_delivered_on(self):
+        delivered_on = self.cleaned_data["delivered_on"]
+        if delivered_on > timezone.localdate():
+            raise forms.ValidationError(_("The delivery date cannot be in the future."))
+        return delivered_on
+
+    def rows(self):
+        return [(line, self[self.field_name(line)]) for line in self.lines]
+
+    def quantities(self) -> dict[int, Decimal]:
+        return {line.pk: self.cleaned_data.get(self.field_name(line)) or ZERO for line in self.lines}
+
+
+class AcceptanceForm(forms.Form):
+    """Per delivered line: accepted and rejected quantities (defaults: all accepted, none rejected)
+    and a reason, needed when anything is rejected."""
+
+    def __init__(self, *args, delivery, **kwargs):
+        super().__init__(*args, prefix=f"delivery-{delivery.pk}", **kwargs)
+        self.delivery = delivery
+        self.lines = list(delivery.lines.all())
+        for line in self.lines:
+            options = {"min_value": Decimal("0"), "max_digits": 12, "decimal_places": 3}
+            text_input = {"inputmode": "decimal", "autocomplete": "off"}
+            self.fields[f"accepted_{line.pk}"] = QuantityField(
+                label=_("Accepted"),
+                initial=line.quantity.normalize(),
+                widget=forms.TextInput(attrs=text_input),
+                **options,
+            )
+            self.fields[f"rejected_{line.pk}"] = QuantityField(
+                label=_("Rejected"),
+                required=False,
+                initial=Decimal("0"),
+                widget=forms.TextInput(attrs=text_input),
+                **options,
+            )
+            self.fields[f"reason_{line.pk}"] = forms.CharField(
+                label=_("Reason for rejecting"), required=False, max_length=500
+            )
+
+    def rows(self):
+        return [
+            (line, self[f"accepted_{line.pk}"], self[f"rejected_{line.pk}"], self[f"reason_{line.pk}"])
+            for line in self.lines
+        ]
+
+    def decisions(self):
+        from .fulfilment import LineDecision
+
+        return {
+            line.pk: LineDecision(
+                accepted=self.cleaned_data.get(f"accepted_{line.pk}") or ZERO,
+                rejected=self.cleaned_data.get(f"rejected_{line.pk}") or ZERO,
+                reason=self.cleaned_data.get(f"reason_{line.pk}") or "",
+            )
+            for line in self.lines
+        }
+
+
+class GroupCancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("The buyer reads this. A paid order is refunded in full."),
+    )

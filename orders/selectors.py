@@ -10,18 +10,21 @@ Anything else is a 404, never a 403: the caller must not learn that another comp
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import DecimalField, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils import timezone
 
 from buyers import selectors as buyer_selectors
 from marketplace import access
 from producers.models import CoordinatorAssignment
-from producers.selectors import managed_group_ids
+from producers.selectors import coordinator_scope, managed_group_ids
 
-from .models import ZERO, AgreementLine, Order, PurchaseAgreement
+from .models import QUANTITY, ZERO, AgreementLine, Delivery, DeliveryLine, Invoice, Order, PurchaseAgreement
 
 HUNDRED = Decimal("100")
 
@@ -119,21 +122,48 @@ class LinePerformance:
         return (self.ordered * self.line.unit_price).quantize(Decimal("0.01"))
 
 
+def _delivered_sum(field: str, **filters):
+    """Sum of `field` over the delivery lines of one agreement line's call-offs, as a subquery:
+    joining deliveries into the same query as the order lines would count each order line once per
+    delivery line."""
+    rows = (
+        DeliveryLine.objects.filter(order_line__agreement_line_id=OuterRef("pk"), **filters)
+        .order_by()
+        .values("order_line__agreement_line_id")
+        .annotate(total=Sum(field))
+        .values("total")
+    )
+    return Coalesce(
+        Subquery(rows, output_field=DecimalField(**QUANTITY)), Value(ZERO), output_field=DecimalField(**QUANTITY)
+    )
+
+
 def agreement_performance(agreement: PurchaseAgreement) -> list[LinePerformance]:
-    """Per line: committed, ordered (open call-offs), delivered, accepted, invoiced, paid,
-    remaining and % fulfilled, all computed from the records. Deliveries, acceptance, invoices and
-    payments do not exist yet: those figures are 0 until the apps that record them add their sums
-    here."""
-    lines = agreement.lines.with_quantities().select_related("product").order_by("sort_order", "pk")
+    """Per line: committed, ordered (open and completed call-offs), delivered, accepted, invoiced
+    (accepted goods on an issued invoice: open or paid), paid (on a paid invoice), remaining and
+    % fulfilled, all summed in SQL from the order, delivery and invoice rows (one query)."""
+    lines = (
+        agreement.lines.with_quantities()
+        .annotate(
+            delivered_quantity=_delivered_sum("quantity"),
+            accepted_quantity=_delivered_sum("accepted_quantity"),
+            invoiced_quantity=_delivered_sum(
+                "accepted_quantity", delivery__invoice__status__in=[Invoice.Status.OPEN, Invoice.Status.PAID]
+            ),
+            paid_quantity=_delivered_sum("accepted_quantity", delivery__invoice__status=Invoice.Status.PAID),
+        )
+        .select_related("product")
+        .order_by("sort_order", "pk")
+    )
     return [
         LinePerformance(
             line=line,
             committed=line.committed_quantity,
             ordered=line.ordered_quantity,
-            delivered=ZERO,
-            accepted=ZERO,
-            invoiced=ZERO,
-            paid=ZERO,
+            delivered=line.delivered_quantity,
+            accepted=line.accepted_quantity,
+            invoiced=line.invoiced_quantity,
+            paid=line.paid_quantity,
         )
         for line in lines
     ]
@@ -145,3 +175,89 @@ def call_offs(agreement: PurchaseAgreement) -> QuerySet[Order]:
         .prefetch_related(Prefetch("lines"))
         .order_by("-placed_at", "-pk")
     )
+
+
+# --- Fulfilment -----------------------------------------------------------------------------
+
+
+def order_lines_with_progress(order: Order) -> QuerySet:
+    """The order's lines annotated with `delivered` and `accepted` quantities (subqueries, so each
+    line is counted once) and `open_quantity` = ordered − delivered."""
+    delivered = DeliveryLine.objects.filter(order_line_id=OuterRef("pk")).order_by().values("order_line_id")
+    quantity = DecimalField(**QUANTITY)
+
+    def total(field):
+        rows = delivered.annotate(total=Sum(field)).values("total")
+        return Coalesce(Subquery(rows, output_field=quantity), Value(ZERO), output_field=quantity)
+
+    return (
+        order.lines.annotate(delivered=total("quantity"), accepted=total("accepted_quantity"))
+        .annotate(open_quantity=F("quantity") - F("delivered"))
+        .order_by("pk")
+    )
+
+
+def deliveries_of(order: Order) -> QuerySet[Delivery]:
+    return (
+        order.deliveries.select_related("recorded_by", "accepted_by")
+        .prefetch_related(Prefetch("lines", queryset=DeliveryLine.objects.select_related("order_line")))
+        .order_by("recorded_at", "pk")
+    )
+
+
+def invoices_of(order: Order) -> QuerySet[Invoice]:
+    return order.invoices.select_related("delivery").order_by("issued_at", "pk")
+
+
+def delivery_for_buyer(user, pk) -> Delivery:
+    delivery = Delivery.objects.filter(order__in=orders_for_buyer(user), pk=pk).select_related("order").first()
+    if delivery is None:
+        raise Http404
+    return delivery
+
+
+def _coordinator_orders_filter(user, prefix: str = "") -> Q | None:
+    """Orders a coordinator watches: under their institutions' agreements, or with groups of their
+    provinces or assigned groups. None for someone who coordinates nothing."""
+    institutions = coordinated_institution_ids(user)
+    provinces, groups = coordinator_scope(user)
+    if not institutions and not provinces and not groups:
+        return None
+    return (
+        Q(**{f"{prefix}agreement__institution_id__in": institutions})
+        | Q(**{f"{prefix}group__province_code__in": provinces})
+        | Q(**{f"{prefix}group_id__in": groups})
+    )
+
+
+def overdue_invoices_for_coordinator(user, today: datetime.date | None = None) -> QuerySet[Invoice]:
+    """Open invoices past their due date, of the orders the coordinator watches, oldest due first;
+    each annotated with `days_overdue`."""
+    scope = _coordinator_orders_filter(user, prefix="order__")
+    if scope is None:
+        return Invoice.objects.none()
+    today = today or timezone.localdate()
+    return (
+        Invoice.objects.filter(scope, status=Invoice.Status.OPEN, due_date__lt=today)
+        .select_related("order__company", "order__group", "order__agreement")
+        .order_by("due_date", "pk")
+    )
+
+
+def orders_for_documents(user) -> QuerySet[Order]:
+    """Whose documents (receipts, invoices, delivery photos) the user may read: their companies'
+    orders, orders with the groups they run (managers and treasurers), and orders a coordinator
+    watches."""
+    scope = Q(company_id__in=list(buyer_selectors.company_roles(user))) | Q(group_id__in=managed_group_ids(user))
+    coordinated = _coordinator_orders_filter(user)
+    if coordinated is not None:
+        scope |= coordinated
+    return Order.objects.filter(scope)
+
+
+def can_cancel_as_group(user, order: Order) -> bool:
+    """A manager of the order's group, or a coordinator who watches it."""
+    if can_answer_order(user, order):
+        return True
+    coordinated = _coordinator_orders_filter(user)
+    return coordinated is not None and Order.objects.filter(coordinated, pk=order.pk).exists()

@@ -3,6 +3,7 @@ their producer group's page in the page tree (cms migration 0004 creates the ind
 
 import datetime
 import itertools
+import uuid
 from decimal import Decimal
 
 import factory
@@ -10,8 +11,9 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from cms.models import Category, ProducerGroupPage, ProducersIndexPage, ProductPage, Unit
+from marketplace.money import to_satang
 from orders import services
-from orders.models import AgreementLine, PurchaseAgreement
+from orders.models import AgreementLine, Checkout, Order, OrderLine, OrderStatus, PaymentStatus, PurchaseAgreement
 from tests.factories.buyers import CompanyFactory
 from tests.factories.households import GroupFactory, InstitutionFactory
 
@@ -94,3 +96,60 @@ def active_agreement(*, company=None, lines=1, committed="100", actor=None, **fi
     for _ in range(lines):
         add_line(agreement, make_product(group), committed=committed)
     return services.agreement_activate(agreement=agreement, actor=actor)
+
+
+# --- Orders in later states -----------------------------------------------------------------
+
+
+def confirmed_call_off(agreement, quantities: dict, *, placed_by, manager=None):
+    """A call-off placed by `placed_by` and confirmed by the group (by `manager` if given)."""
+    [order] = services.call_off_place(
+        agreement=agreement, quantities={line.pk: Decimal(q) for line, q in quantities.items()}, placed_by=placed_by
+    )
+    return services.order_confirm(order=order, actor=manager)
+
+
+def fake_payment_intent(amount: Decimal) -> str:
+    """A succeeded PaymentIntent (with its charge) in the fake Stripe, as if a checkout was paid."""
+    from orders.stripe_fake import FAKE
+
+    with FAKE._lock:
+        return FAKE._pay(to_satang(amount), "thb", "card", "succeeded", {})["id"]
+
+
+def paid_marketplace_order(*, company, lines, placed_by=None, status=OrderStatus.PLACED):
+    """A marketplace order of one group, paid at checkout: lines = [(product, quantity)], priced
+    at the product's price. Built with the ORM, as the checkout service would leave it."""
+    group = lines[0][0].get_parent().specific.group
+    total = sum((Decimal(q) * product.price for product, q in lines), Decimal("0")).quantize(Decimal("0.01"))
+    now = timezone.now()
+    checkout = Checkout.objects.create(
+        reference=f"CK-{uuid.uuid4().hex[:10]}",
+        company=company,
+        created_by=placed_by,
+        status=Checkout.Status.PAID,
+        total=total,
+        stripe_payment_intent_id=fake_payment_intent(total),
+        payment_method="card",
+        paid_at=now,
+    )
+    order = Order.objects.create(
+        number=f"MO-{uuid.uuid4().hex[:10]}",
+        kind=Order.Kind.MARKETPLACE,
+        company=company,
+        group=group,
+        status=status,
+        payment_status=PaymentStatus.PAID,
+        placed_by=placed_by,
+        checkout=checkout,
+    )
+    for product, quantity in lines:
+        OrderLine.objects.create(
+            order=order,
+            product=product,
+            quantity=Decimal(quantity),
+            product_name=product.title,
+            unit=product.unit,
+            unit_price=product.price,
+        )
+    return order
