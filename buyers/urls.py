@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from orders import documents as order_documents
 from orders import views as order_views
 
 from . import views
@@ -23,4 +24,8 @@ urlpatterns = [
     path("orders/", order_views.order_list, name="order_list"),
     path("orders/<int:pk>/", order_views.order_detail, name="order_detail"),
     path("orders/<int:pk>/cancel/", order_views.order_cancel, name="order_cancel"),
+    path("orders/<int:pk>/receipt/", order_documents.receipt, name="order_receipt"),
+    path("deliveries/<int:pk>/accept/", order_views.delivery_accept, name="delivery_accept"),
+    path("deliveries/<int:pk>/photo/", order_documents.delivery_photo, name="delivery_photo"),
+    path("invoices/<int:pk>/", order_documents.invoice, name="invoice"),
 ]

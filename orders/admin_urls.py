@@ -15,5 +15,9 @@ urlpatterns = [
     path("orders/<int:pk>/", admin_views.order_detail, name="order_detail"),
     path("orders/<int:pk>/confirm/", admin_views.order_confirm, name="order_confirm"),
     path("orders/<int:pk>/decline/", admin_views.order_decline, name="order_decline"),
+    path("orders/<int:pk>/deliver/", admin_views.order_deliver, name="order_deliver"),
+    path("orders/<int:pk>/cancel/", admin_views.order_cancel, name="order_cancel"),
+    path("invoices/<int:pk>/retry/", admin_views.invoice_retry, name="invoice_retry"),
+    path("invoices/overdue/", admin_views.overdue_invoices, name="overdue_invoices"),
     path("products/<int:product_pk>/stock/", views_stock.stock_update, name="stock_update"),
 ]

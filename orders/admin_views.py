@@ -1,6 +1,7 @@
 """Admin pages beyond the model forms: an agreement's overview (state, what blocks activation,
 performance, call-offs, amendments) with activate / terminate / amend, the signed document, the
-CSV export, inviting a company's admin, and a group's view of one order with confirm / decline.
+CSV export, inviting a company's admin, and a group's view of one order with confirm / decline,
+deliveries, cancellation and its invoices; coordinators' list of overdue invoices.
 Each view checks the permission policy, looks the record up inside the user's scope (404 outside
 it) and calls one service."""
 
@@ -9,17 +10,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from buyers import services as buyer_services
 from buyers.forms import InvitationForm
 from buyers.models import CompanyRole
-from marketplace import audit
+from marketplace import access, audit
 
-from . import selectors, services
-from .forms import AmendmentForm, ConfirmForm, DeclineForm, TerminateForm
-from .models import AgreementAmendment, AgreementState, OrderStatus
+from . import fulfilment, selectors, services
+from .forms import AmendmentForm, ConfirmForm, DeclineForm, DeliveryForm, GroupCancelForm, TerminateForm
+from .models import AgreementAmendment, AgreementState, Invoice, OrderStatus
 from .permissions import agreement_policy, company_policy, incoming_order_policy
 from .views import performance_csv
 
@@ -157,16 +159,26 @@ def _order(request, pk):
     )
 
 
-def order_detail(request, pk, decline_form=None):
+def order_detail(request, pk, decline_form=None, delivery_form=None, cancel_form=None):
     order = _order(request, pk)
-    can_answer = order.status == OrderStatus.PLACED and selectors.can_answer_order(request.user, order)
+    is_manager = selectors.can_answer_order(request.user, order)
+    lines = list(selectors.order_lines_with_progress(order))
+    can_deliver = is_manager and order.status == OrderStatus.CONFIRMED and any(line.open_quantity > 0 for line in lines)
     context = {
         "order": order,
-        "lines": order.lines.all(),
+        "lines": lines,
         "events": order.events.select_related("actor"),
-        "can_answer": can_answer,
+        "can_answer": order.status == OrderStatus.PLACED and is_manager,
         "confirm_form": ConfirmForm(),
         "decline_form": decline_form or DeclineForm(),
+        "can_deliver": can_deliver,
+        "delivery_form": delivery_form or (DeliveryForm(lines=lines) if can_deliver else None),
+        "deliveries": selectors.deliveries_of(order),
+        "invoices": selectors.invoices_of(order),
+        "refunds": order.refunds.all(),
+        "can_cancel": fulfilment.can_group_cancel(order) and selectors.can_cancel_as_group(request.user, order),
+        "cancel_form": cancel_form or GroupCancelForm(),
+        "can_retry_invoices": selectors.can_cancel_as_group(request.user, order) and not is_manager,
     }
     return TemplateResponse(request, "orders/admin/order_detail.html", context)
 
@@ -209,3 +221,78 @@ def order_decline(request, pk):
             request, _("Order %(number)s was declined; the buyer has been told.") % {"number": order.number}
         )
     return redirect("orders_admin:order_detail", pk=order.pk)
+
+
+@require_POST
+def order_deliver(request, pk):
+    order = _answerable(request, pk)  # only the group's own managers deliver
+    lines = list(selectors.order_lines_with_progress(order))
+    form = DeliveryForm(request.POST, request.FILES, lines=lines)
+    if not form.is_valid():
+        return order_detail(request, pk, delivery_form=form)
+    try:
+        delivery = fulfilment.delivery_record(
+            order=order,
+            quantities=form.quantities(),
+            delivered_on=form.cleaned_data["delivered_on"],
+            note_number=form.cleaned_data["note_number"],
+            note=form.cleaned_data["note"],
+            photo=form.cleaned_data.get("photo"),
+            actor=request.user,
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            form.add_error(None, message)
+        return order_detail(request, pk, delivery_form=form)
+    messages.success(
+        request,
+        _("Delivery %(number)s is recorded; the buyer has been asked to accept it.") % {"number": delivery.number},
+    )
+    return redirect("orders_admin:order_detail", pk=order.pk)
+
+
+@require_POST
+def order_cancel(request, pk):
+    order = _order(request, pk)
+    if not selectors.can_cancel_as_group(request.user, order):
+        raise PermissionDenied
+    form = GroupCancelForm(request.POST)
+    if not form.is_valid():
+        return order_detail(request, pk, cancel_form=form)
+    try:
+        fulfilment.order_cancel_by_group(order=order, actor=request.user, reason=form.cleaned_data["reason"])
+    except ValidationError as error:
+        _show_errors(request, error)
+    else:
+        messages.success(
+            request, _("Order %(number)s was cancelled; the buyer has been told.") % {"number": order.number}
+        )
+    return redirect("orders_admin:order_detail", pk=order.pk)
+
+
+@require_POST
+def invoice_retry(request, pk):
+    """A coordinator sends again an invoice whose Stripe call failed (it stayed a draft)."""
+    if not access.is_coordinator(request.user):
+        raise PermissionDenied
+    invoice = get_object_or_404(
+        Invoice.objects.filter(order__in=incoming_order_policy.instances_user_has_permission_for(request.user, "view")),
+        pk=pk,
+    )
+    invoice = fulfilment.invoice_issue(invoice)
+    if invoice.stripe_invoice_id:
+        messages.success(request, _("Invoice %(number)s was sent.") % {"number": invoice.number})
+    else:
+        messages.error(request, _("Stripe could not be reached; the invoice is still a draft. Try again later."))
+    return redirect("orders_admin:order_detail", pk=invoice.order_id)
+
+
+def overdue_invoices(request):
+    """Open invoices past due of the agreements and areas the coordinator watches."""
+    if not access.is_coordinator(request.user):
+        raise PermissionDenied
+    today = timezone.localdate()
+    invoices = list(selectors.overdue_invoices_for_coordinator(request.user, today)[:500])
+    for invoice in invoices:
+        invoice.days_overdue = (today - invoice.due_date).days
+    return TemplateResponse(request, "orders/admin/overdue_invoices.html", {"invoices": invoices, "today": today})

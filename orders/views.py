@@ -16,9 +16,9 @@ from django.views.decorators.http import require_POST
 
 from buyers import selectors as buyer_selectors
 
-from . import selectors, services
-from .forms import CallOffForm, CancelForm
-from .models import AgreementState, OrderStatus
+from . import fulfilment, selectors, services
+from .forms import AcceptanceForm, CallOffForm, CancelForm
+from .models import AgreementState, Delivery, OrderStatus, PaymentStatus
 
 THOUSANDTH = Decimal("0.001")
 
@@ -149,14 +149,26 @@ def order_list(request):
 
 
 @login_required
-def order_detail(request, pk):
+def order_detail(request, pk, acceptance_forms=None):
     order = selectors.order_for_buyer(request.user, pk)
+    can_order = buyer_selectors.can_place_orders(request.user, order.company_id)
+    deliveries = list(selectors.deliveries_of(order))
+    acceptance_forms = acceptance_forms or {}
+    if can_order:
+        for delivery in deliveries:
+            if delivery.status == Delivery.Status.AWAITING and delivery.pk not in acceptance_forms:
+                acceptance_forms[delivery.pk] = AcceptanceForm(delivery=delivery)
+    for delivery in deliveries:
+        delivery.acceptance_form = acceptance_forms.get(delivery.pk)
     context = {
         "order": order,
-        "lines": order.lines.all(),
+        "lines": selectors.order_lines_with_progress(order),
         "events": order.events.select_related("actor"),
-        "can_cancel": order.status == OrderStatus.PLACED
-        and buyer_selectors.can_place_orders(request.user, order.company_id),
+        "deliveries": deliveries,
+        "invoices": selectors.invoices_of(order),
+        "refunds": order.refunds.all(),
+        "has_receipt": order.is_marketplace and order.payment_status in (PaymentStatus.PAID, PaymentStatus.REFUNDED),
+        "can_cancel": fulfilment.can_buyer_cancel(order) and can_order,
         "cancel_form": CancelForm(),
     }
     return TemplateResponse(request, "orders/portal/order_detail.html", context)
@@ -171,10 +183,39 @@ def order_cancel(request, pk):
     form = CancelForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
     try:
-        services.order_cancel(order=order, actor=request.user, note=note)
+        order = fulfilment.order_cancel_by_buyer(order=order, actor=request.user, note=note)
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
     else:
-        messages.success(request, _("Order %(number)s was cancelled.") % {"number": order.number})
+        if order.refunds.exists():
+            messages.success(
+                request,
+                _("Order %(number)s was cancelled; the payment will be refunded.") % {"number": order.number},
+            )
+        else:
+            messages.success(request, _("Order %(number)s was cancelled.") % {"number": order.number})
     return redirect("buyers:order_detail", pk=order.pk)
+
+
+@login_required
+@require_POST
+def delivery_accept(request, pk):
+    """The company answers a delivery: accepted and rejected quantities per line."""
+    delivery = selectors.delivery_for_buyer(request.user, pk)
+    order = delivery.order
+    if not buyer_selectors.can_place_orders(request.user, order.company_id):
+        raise Http404  # viewers read; admins and purchasers accept
+    form = AcceptanceForm(request.POST, delivery=delivery)
+    if form.is_valid():
+        try:
+            fulfilment.delivery_accept(delivery=delivery, decisions=form.decisions(), actor=request.user)
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("Delivery %(number)s is answered.") % {"number": delivery.number})
+            return redirect("buyers:order_detail", pk=order.pk)
+    response = order_detail(request, order.pk, acceptance_forms={delivery.pk: form})
+    response.status_code = 400
+    return response

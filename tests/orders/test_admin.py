@@ -305,3 +305,101 @@ def test_a_draft_can_be_deleted_and_it_is_audited(client, coordinator_user, agre
     client.post(reverse("agreements:delete", args=[agreement.pk]))
     assert not PurchaseAgreement.objects.filter(pk=agreement.pk).exists()
     assert AuditEvent.objects.filter(action="agreement.deleted").exists()
+
+
+# --- Deliveries and cancellation from the order page ------------------------------------------
+
+
+@pytest.fixture
+def confirmed_rice_order(rice_order, rice_manager):
+    return services.order_confirm(order=rice_order, actor=rice_manager)
+
+
+def png_upload(name="delivery.png"):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (10, 10), (10, 120, 40)).save(buffer, format="PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+def test_a_manager_records_a_partial_delivery_with_a_photo(client, rice_manager, confirmed_rice_order, purchaser):
+    line = confirmed_rice_order.lines.get()
+    client.force_login(rice_manager)
+    page = client.get(reverse("orders_admin:order_detail", args=[confirmed_rice_order.pk])).content.decode()
+    assert 'id="delivery-form"' in page and 'id="cancel-order-form"' in page
+
+    response = client.post(
+        reverse("orders_admin:order_deliver", args=[confirmed_rice_order.pk]),
+        {
+            f"line_{line.pk}": "12.5",
+            "delivered_on": timezone.localdate().isoformat(),
+            "note_number": "DN-77",
+            "note": "ส่งที่คลังบริษัท",
+            "photo": png_upload(),
+        },
+    )
+
+    assert response.status_code == 302
+    delivery = confirmed_rice_order.deliveries.get()
+    assert delivery.lines.get().quantity == Decimal("12.5") and delivery.note_number == "DN-77" and delivery.photo
+    page = client.get(reverse("orders_admin:order_detail", args=[confirmed_rice_order.pk])).content.decode()
+    assert delivery.number in page
+    assert 'id="cancel-order-form"' not in page  # nothing can be cancelled after a delivery
+    # the photo is served to the order's parties only
+    assert client.get(reverse("buyers:delivery_photo", args=[delivery.pk])).status_code == 200
+    client.force_login(purchaser)
+    assert client.get(reverse("buyers:delivery_photo", args=[delivery.pk])).status_code == 200
+
+
+def test_the_delivery_form_refuses_more_than_is_open(client, rice_manager, confirmed_rice_order):
+    line = confirmed_rice_order.lines.get()
+    client.force_login(rice_manager)
+
+    response = client.post(
+        reverse("orders_admin:order_deliver", args=[confirmed_rice_order.pk]),
+        {f"line_{line.pk}": "21", "delivered_on": timezone.localdate().isoformat()},
+    )
+
+    assert response.status_code == 200
+    assert not confirmed_rice_order.deliveries.exists()
+
+
+def test_group_a_cannot_deliver_or_see_group_bs_order(client, silk_manager, confirmed_rice_order, purchaser):
+    line = confirmed_rice_order.lines.get()
+    client.force_login(silk_manager)
+    data = {f"line_{line.pk}": "5", "delivered_on": timezone.localdate().isoformat()}
+
+    assert client.post(reverse("orders_admin:order_deliver", args=[confirmed_rice_order.pk]), data).status_code == 404
+    assert (
+        client.post(reverse("orders_admin:order_cancel", args=[confirmed_rice_order.pk]), {"reason": "x"}).status_code
+        == 404
+    )
+    assert not confirmed_rice_order.deliveries.exists()
+
+
+def test_a_coordinator_cancels_a_confirmed_order_but_cannot_deliver(client, coordinator_user, confirmed_rice_order):
+    client.force_login(coordinator_user)
+    page = client.get(reverse("orders_admin:order_detail", args=[confirmed_rice_order.pk])).content.decode()
+    assert 'id="delivery-form"' not in page and 'id="cancel-order-form"' in page
+
+    client.post(reverse("orders_admin:order_cancel", args=[confirmed_rice_order.pk]), {"reason": "กลุ่มขาดวัตถุดิบ"})
+
+    confirmed_rice_order.refresh_from_db()
+    assert confirmed_rice_order.status == OrderStatus.CANCELLED
+
+
+def test_a_placed_order_shows_no_delivery_or_cancel_form(client, rice_manager, rice_order):
+    client.force_login(rice_manager)
+    page = client.get(reverse("orders_admin:order_detail", args=[rice_order.pk])).content.decode()
+    assert 'id="confirm-order-form"' in page
+    assert 'id="delivery-form"' not in page and 'id="cancel-order-form"' not in page
+
+
+def test_the_overdue_invoices_page_opens_for_a_coordinator(client, coordinator_user):
+    client.force_login(coordinator_user)
+    response = client.get(reverse("orders_admin:overdue_invoices"))
+    assert response.status_code == 200

@@ -394,3 +394,35 @@ def test_a_cancelled_call_off_is_not_refunded_and_its_quantity_returns(call_off,
     line = type(rice_line).objects.with_quantities().get(pk=rice_line.pk)
     assert line.ordered_quantity == 0
     assert Order.objects.get(pk=call_off.pk).payment_status == PaymentStatus.UNPAID
+
+
+# --- Agreement performance ------------------------------------------------------------------
+
+
+def test_agreement_performance_sums_deliveries_acceptance_and_invoices(
+    active, rice_line, purchaser, rice_manager, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    from orders import payments, selectors
+
+    first = confirmed_call_off(active, {rice_line: "30"}, placed_by=purchaser, manager=rice_manager)
+    second = confirmed_call_off(active, {rice_line: "20"}, placed_by=purchaser, manager=rice_manager)
+    paid_delivery = deliver(first, "30", rice_manager)
+    open_delivery = deliver(second, "15", rice_manager)
+    deliver(second, "5", rice_manager)  # awaiting acceptance
+    with django_capture_on_commit_callbacks(execute=True):
+        line = paid_delivery.lines.get()
+        fulfilment.delivery_accept(
+            delivery=paid_delivery,
+            decisions={line.pk: LineDecision(Decimal("28"), Decimal("2"), "mouldy")},
+            actor=purchaser,
+        )
+        accept_all(open_delivery, purchaser)
+    payments.invoice_paid(invoice=Invoice.objects.get(delivery=paid_delivery))
+
+    with django_assert_max_num_queries(2):
+        rice, silk = selectors.agreement_performance(active)
+
+    assert (rice.committed, rice.ordered) == (100, 50)
+    assert (rice.delivered, rice.accepted, rice.invoiced, rice.paid) == (50, 43, 43, 28)
+    assert rice.percent_fulfilled == Decimal("50.0")
+    assert (silk.delivered, silk.accepted, silk.invoiced, silk.paid) == (0, 0, 0, 0)

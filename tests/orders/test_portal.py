@@ -157,3 +157,106 @@ def test_the_agreement_page_query_count_is_bounded(client, purchaser, active, dj
     client.force_login(purchaser)
     with django_assert_max_num_queries(30):
         client.get(reverse("buyers:agreement_detail", args=[active.pk]))
+
+
+# --- Deliveries, acceptance and invoices in the portal ----------------------------------------
+
+
+@pytest.fixture
+def delivered(active, purchaser, rice_manager):
+    """A confirmed rice call-off of 20 kg with one delivery of 20 awaiting acceptance."""
+    from django.utils import timezone
+
+    from orders import fulfilment
+    from tests.factories.orders import confirmed_call_off
+
+    rice_line = active.lines.order_by("pk").first()
+    order = confirmed_call_off(active, {rice_line: "20"}, placed_by=purchaser, manager=rice_manager)
+    fulfilment.delivery_record(
+        order=order,
+        quantities={order.lines.get().pk: Decimal("20")},
+        delivered_on=timezone.localdate(),
+        actor=rice_manager,
+    )
+    return order.deliveries.get()
+
+
+def test_a_purchaser_accepts_a_delivery_with_a_rejection(
+    client, purchaser, delivered, django_capture_on_commit_callbacks
+):
+    from orders.models import Delivery, Invoice
+    from orders.stripe_fake import FAKE
+
+    FAKE.reset()
+    line = delivered.lines.get()
+    client.force_login(purchaser)
+    url = reverse("buyers:order_detail", args=[delivered.order_id])
+    assert 'class="acceptance-form"' in client.get(url).content.decode()
+    prefix = f"delivery-{delivered.pk}-"
+
+    missing_reason = client.post(
+        reverse("buyers:delivery_accept", args=[delivered.pk]),
+        {f"{prefix}accepted_{line.pk}": "18", f"{prefix}rejected_{line.pk}": "2"},
+    )
+    assert missing_reason.status_code == 400
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("buyers:delivery_accept", args=[delivered.pk]),
+            {
+                f"{prefix}accepted_{line.pk}": "18",
+                f"{prefix}rejected_{line.pk}": "2",
+                f"{prefix}reason_{line.pk}": "เมล็ดหัก",
+            },
+        )
+
+    assert response.status_code == 302
+    delivered.refresh_from_db()
+    assert delivered.status == Delivery.Status.ACCEPTED
+    invoice = Invoice.objects.get(delivery=delivered)
+    page = client.get(url).content.decode()
+    assert invoice.number in page and invoice.hosted_invoice_url in page
+    assert 'class="acceptance-form"' not in page
+    FAKE.reset()
+
+
+def test_a_viewer_sees_deliveries_but_cannot_accept(client, viewer, delivered):
+    line = delivered.lines.get()
+    client.force_login(viewer)
+
+    assert (
+        'class="acceptance-form"'
+        not in client.get(reverse("buyers:order_detail", args=[delivered.order_id])).content.decode()
+    )
+    response = client.post(
+        reverse("buyers:delivery_accept", args=[delivered.pk]), {f"delivery-{delivered.pk}-accepted_{line.pk}": "20"}
+    )
+    assert response.status_code == 404
+
+
+def test_company_b_cannot_see_or_accept_company_as_delivery(client, delivered, other_company):
+    from orders.models import Delivery
+
+    outsider = UserFactory()
+    add_member(other_company, outsider, "purchaser")
+    line = delivered.lines.get()
+    client.force_login(outsider)
+
+    assert client.get(reverse("buyers:order_detail", args=[delivered.order_id])).status_code == 404
+    assert client.get(reverse("buyers:delivery_photo", args=[delivered.pk])).status_code == 404
+    response = client.post(
+        reverse("buyers:delivery_accept", args=[delivered.pk]), {f"delivery-{delivered.pk}-accepted_{line.pk}": "20"}
+    )
+    assert response.status_code == 404
+    assert Delivery.objects.get(pk=delivered.pk).status == Delivery.Status.AWAITING
+
+
+def test_a_confirmed_order_shows_no_cancel_button_to_the_buyer(client, purchaser, delivered):
+    client.force_login(purchaser)
+    page = client.get(reverse("buyers:order_detail", args=[delivered.order_id])).content.decode()
+    assert 'id="cancel-order-form"' not in page
+
+
+def test_the_order_page_query_count_is_bounded(client, purchaser, delivered, django_assert_max_num_queries):
+    client.force_login(purchaser)
+    with django_assert_max_num_queries(30):
+        assert client.get(reverse("buyers:order_detail", args=[delivered.order_id])).status_code == 200
