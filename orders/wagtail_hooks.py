@@ -1,7 +1,10 @@
-from django.urls import include, path, reverse
+from django.urls import include, path, reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.widgets import Button
+
+from marketplace import access
 
 from . import admin_urls
 from .viewsets import OrdersViewSetGroup
@@ -31,3 +34,16 @@ def stock_button(page, user, view_name, next_url=None):
             icon_name="pick",
             priority=25,
         )
+
+
+class CoordinatorMenuItem(MenuItem):
+    def is_shown(self, request):
+        return access.is_coordinator(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def register_overdue_invoices_menu_item():
+    """Coordinators' list of open invoices past due in their area (orders.admin_views)."""
+    return CoordinatorMenuItem(
+        _("Overdue invoices"), reverse_lazy("orders_admin:overdue_invoices"), icon_name="warning", order=215
+    )

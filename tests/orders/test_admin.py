@@ -403,3 +403,11 @@ def test_the_overdue_invoices_page_opens_for_a_coordinator(client, coordinator_u
     client.force_login(coordinator_user)
     response = client.get(reverse("orders_admin:overdue_invoices"))
     assert response.status_code == 200
+
+
+def test_the_overdue_invoices_menu_item_is_for_coordinators(client, coordinator_user, rice_manager):
+    url = reverse("orders_admin:overdue_invoices")
+    client.force_login(coordinator_user)
+    assert url in client.get(reverse("wagtailadmin_home")).content.decode()
+    client.force_login(rice_manager)
+    assert url not in client.get(reverse("wagtailadmin_home")).content.decode()
