@@ -33,6 +33,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("search/", search.search, name="search"),
+    path("payments/", include("orders.payment_urls")),
 ]
 
 if settings.DEBUG:
