@@ -4,7 +4,13 @@ products of named producer groups, and a few call-offs in different states. Idem
 agreement code; call-offs are only added to an agreement that has none.
 
 The first agreement belongs to the demo purchaser's company and includes the Phrae Wa silk of the
-group the demo manager runs, so the two demo accounts can play a call-off through end to end."""
+group the demo manager runs, so the two demo accounts can play a call-off through end to end.
+
+Each agreement's confirmed call-off is then carried on through the real fulfilment services and
+the offline Stripe fake (`_seed_fulfilment`, only while none of the agreement's orders has a
+delivery): the first is partly delivered, accepted and its invoice paid; the second delivered in
+full and accepted with a rejection, its invoice open; the third delivered, accepted and invoiced
+with its dates moved back so that the invoice is overdue."""
 
 from __future__ import annotations
 
@@ -18,8 +24,9 @@ from django.utils import timezone
 from cms.models import ProducerGroupPage, ProductPage
 from producers.models import GroupMembership, Institution, ProducerGroup
 
-from . import services
-from .models import AgreementLine, PurchaseAgreement
+from . import fulfilment, services
+from .fulfilment import LineDecision
+from .models import AgreementLine, Delivery, Invoice, OrderStatus, PurchaseAgreement
 
 # code, title, company index (buyers.demo.COMPANIES), [(group code, committed, price, min, max)]
 AGREEMENTS = [
@@ -72,13 +79,13 @@ def _first_product(group: ProducerGroup) -> ProductPage | None:
 def seed(*, purchaser, companies: list, coordinator=None) -> dict:
     """Returns {"agreements": created this run, "call_offs": orders created this run,
     "skipped": [codes left out because their products do not exist yet]}."""
-    figures = {"agreements": 0, "call_offs": 0, "skipped": []}
+    figures = {"agreements": 0, "call_offs": 0, "deliveries": 0, "skipped": []}
     institution = Institution.objects.filter(code="KSU").first()
     if institution is None:
         figures["skipped"] = [code for code, *_ in AGREEMENTS]
         return figures
     today = timezone.localdate()
-    for code, title, company_index, line_specs in AGREEMENTS:
+    for index, (code, title, company_index, line_specs) in enumerate(AGREEMENTS):
         agreement = PurchaseAgreement.objects.filter(code=code).first()
         if agreement is None:
             groups = {group.code: group for group in ProducerGroup.objects.filter(code__in=[s[0] for s in line_specs])}
@@ -115,6 +122,8 @@ def seed(*, purchaser, companies: list, coordinator=None) -> dict:
             figures["agreements"] += 1
         if not agreement.orders.exists() and agreement.terminated_at is None:
             figures["call_offs"] += _seed_call_offs(agreement, purchaser if company_index == 0 else None)
+        if not Delivery.objects.filter(order__agreement=agreement).exists():
+            figures["deliveries"] += _seed_fulfilment(agreement, index)
     return figures
 
 
@@ -140,3 +149,66 @@ def _seed_call_offs(agreement: PurchaseAgreement, purchaser) -> int:
     )
     services.order_decline(order=declined, actor=_manager_of(declined.group_id), reason="ผลผลิตรอบนี้ยังไม่พร้อม ขอส่งรอบหน้า")
     return 4
+
+
+def _seed_fulfilment(agreement: PurchaseAgreement, index: int) -> int:
+    """Carry the agreement's confirmed call-off on: deliveries, acceptance and invoices, through
+    the real services and the offline Stripe fake. Returns the deliveries recorded."""
+    from . import payments
+    from .stripe_fake import FAKE
+
+    order = agreement.orders.filter(status=OrderStatus.CONFIRMED).order_by("pk").first()
+    if order is None:
+        return 0
+    manager = _manager_of(order.group_id)
+    line = order.lines.get()
+    today = timezone.localdate()
+    variant = index % 3
+
+    def deliver(quantity, days_ago, note_number):
+        return fulfilment.delivery_record(
+            order=order,
+            quantities={line.pk: quantity},
+            delivered_on=today - datetime.timedelta(days=days_ago),
+            note_number=note_number,
+            note="ส่งมอบที่คลังสินค้าของบริษัท รถกระบะของกลุ่ม",
+            actor=manager,
+        )
+
+    def accept(delivery, rejected=Decimal("0"), reason=""):
+        [delivery_line] = delivery.lines.all()
+        fulfilment.delivery_accept(
+            delivery=delivery,
+            decisions={delivery_line.pk: LineDecision(delivery_line.quantity - rejected, rejected, reason)},
+            actor=order.placed_by,
+        )
+        # The demo runs inside seed_demo's transaction, so the after-commit Stripe call has not
+        # run yet: issue the invoice now (the later after-commit call then finds it issued).
+        return fulfilment.invoice_issue(Invoice.objects.get(delivery=delivery))
+
+    if variant == 0:
+        # Partly delivered (two thirds), accepted, invoiced and paid; the rest is still to come.
+        delivered = (line.quantity * 2 / 3).quantize(Decimal("1"))
+        invoice = accept(deliver(delivered, 12, f"DN-{order.pk:04d}-1"))
+        if invoice.stripe_invoice_id:
+            FAKE.pay_invoice(invoice.stripe_invoice_id, method="promptpay")
+            payments.invoice_paid(invoice=invoice)
+            fulfilment.order_complete_if_settled(order)
+        return 1
+    if variant == 1:
+        # Delivered in full; part rejected with a reason; the invoice for the rest is open.
+        rejected = max((line.quantity / 20).quantize(Decimal("1")), Decimal("1"))
+        accept(deliver(line.quantity, 5, f"DN-{order.pk:04d}-1"), rejected, "บรรจุภัณฑ์ชำรุดระหว่างขนส่ง")
+        return 1
+    # Delivered and accepted long ago: the invoice is past its due date. The fake Stripe cannot
+    # travel in time, so the dates the services wrote are moved back as time would have moved them.
+    delivery = deliver(line.quantity, 0, f"DN-{order.pk:04d}-1")
+    invoice = accept(delivery)
+    back = datetime.timedelta(days=agreement.payment_terms_days + 10)
+    Delivery.objects.filter(pk=delivery.pk).update(
+        delivered_on=today - back, recorded_at=timezone.now() - back, accepted_at=timezone.now() - back
+    )
+    Invoice.objects.filter(pk=invoice.pk).update(
+        issued_at=timezone.now() - back, due_date=today - datetime.timedelta(days=10)
+    )
+    return 1

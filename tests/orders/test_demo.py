@@ -1,8 +1,18 @@
+import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from buyers.models import Company, CompanyMembership
-from orders.models import AgreementState, Order, OrderStatus, PurchaseAgreement
+from orders.models import AgreementState, Order, PurchaseAgreement
+from orders.stripe_fake import FAKE
+
+
+@pytest.fixture(autouse=True)
+def fake_stripe():
+    """The fake Stripe lives as long as the process: each test starts with an empty account."""
+    FAKE.reset()
+    yield FAKE
+    FAKE.reset()
 
 
 def test_the_demo_has_companies_active_agreements_and_call_offs_and_is_idempotent(db):
@@ -27,3 +37,27 @@ def test_the_demo_has_companies_active_agreements_and_call_offs_and_is_idempoten
     manager = get_user_model().objects.get(email="manager@demo.example")
     silk = PurchaseAgreement.objects.get(code="KSU-MOU-2569-001").groups.filter(memberships__user=manager)
     assert silk.exists()
+
+
+def test_the_demo_carries_call_offs_through_delivery_acceptance_and_invoices(db):
+    from django.utils import timezone
+
+    from orders.models import Delivery, DeliveryLine, FulfilmentStatus, Invoice
+
+    call_command("seed_demo", force=True)
+    deliveries = Delivery.objects.count()
+    invoices = set(Invoice.objects.values_list("number", flat=True))
+    call_command("seed_demo", force=True)
+
+    assert Delivery.objects.count() == deliveries == 3
+    assert set(Invoice.objects.values_list("number", flat=True)) == invoices
+    assert Order.objects.filter(fulfilment_status=FulfilmentStatus.PARTIAL).count() == 1
+    assert DeliveryLine.objects.filter(rejected_quantity__gt=0).exclude(rejection_reason="").count() == 1
+    assert all(delivery.status == Delivery.Status.ACCEPTED for delivery in Delivery.objects.all())
+    statuses = sorted(Invoice.objects.values_list("status", flat=True))
+    assert statuses == ["open", "open", "paid"]
+    assert all(invoice.stripe_invoice_id and invoice.hosted_invoice_url for invoice in Invoice.objects.all())
+    overdue = [invoice for invoice in Invoice.objects.all() if invoice.is_overdue(timezone.localdate())]
+    assert len(overdue) == 1
+    paid = Invoice.objects.get(status="paid").order
+    assert paid.payment_status == "paid" and paid.status == "confirmed"  # partly delivered: not complete yet
