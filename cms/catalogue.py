@@ -183,6 +183,11 @@ def filter_products(products, filters: dict):
     return products
 
 
+# Filters that filter_products applies through other tables or computed values, which the search
+# backends cannot apply to their index (price and stock are FilterFields of ProductPage).
+FILTERS_NOT_ON_INDEX_FIELDS = {"category", "certification", "province"}
+
+
 def search_terms(query: str) -> list[str]:
     """The words of a visitor's query, Thai cut into words the way the index was cut."""
     words = []
@@ -191,7 +196,7 @@ def search_terms(query: str) -> list[str]:
     return words[:MAX_QUERY_WORDS]
 
 
-def search_products(products, query: str, *, sort: str = Sort.RELEVANCE):
+def search_products(products, query: str, *, sort: str = Sort.RELEVANCE, filtered_on_index_fields_only: bool = False):
     """Products (a queryset of ProductPage, filtered as you like) whose index matches every word of
     the query, in the order asked for. None for a query with no words.
 
@@ -200,13 +205,23 @@ def search_products(products, query: str, *, sort: str = Sort.RELEVANCE):
     that favours short titles wherever the match is, and computes it in a correlated subquery
     that grows with the square of the matches; PostgreSQL's would rank differently from it.
 
-    The search backends accept filters only on declared FilterFields, so the filtered queryset
-    goes in as a subquery of ids.
+    The results hold only the products' ids (prepare_cards loads what a card needs): the database
+    then sorts the matches without carrying every column of every one.
+
+    The search backends accept filters only on declared FilterFields. When the caller says the
+    queryset has only those (live(), public(), price, stock), it is searched as it is; otherwise it
+    goes in as a subquery of ids, which costs a pass over every product.
     """
     terms = search_terms(query)
     if not terms:
         return None
-    candidates = ProductPage.objects.filter(id__in=products.values("id")).select_related("category")
+    if not filtered_on_index_fields_only:
+        products = ProductPage.objects.filter(id__in=products.values("id"))
+    return _search(products, terms, sort)
+
+
+def _search(candidates, terms: list[str], sort: str):
+    candidates = candidates.only("id")
     if sort in ORDERINGS:
         ordering = ORDERINGS[sort]
     else:
@@ -234,10 +249,10 @@ def prepare_cards(products, request, *, group_page=None) -> list[Card]:
     A card's HTML is cached per product, language and host under the page cache's generation, so
     any publish, or a change to a category, certification or group, renders it afresh; the same
     card then serves every listing, search and group page that shows the product. Products given
-    by id are loaded only when their card is not in the cache. The cards to render are loaded in
-    four queries however many there are: the products given by id, their group pages (with the
-    ProducerGroup; none when all share the `group_page` given), the photos with their images, and
-    the card renditions of those images."""
+    by id (or with deferred fields) are loaded only when their card is not in the cache. The cards
+    to render are loaded in four queries however many there are: the products given by id, their
+    group pages (with the ProducerGroup; none when all share the `group_page` given), the photos
+    with their images, and the card renditions of those images."""
     items = list(products)
     if not items:
         return []
@@ -246,7 +261,8 @@ def prepare_cards(products, request, *, group_page=None) -> list[Card]:
     html = django_cache.get_many(keys.values())
     missing = [pk for pk in ids if keys[pk] not in html]
     if missing:
-        given = {item.pk: item for item in items if isinstance(item, ProductPage)}
+        # A product with deferred fields (search results hold only ids) counts as its id.
+        given = {item.pk: item for item in items if isinstance(item, ProductPage) and not item.get_deferred_fields()}
         to_render = [given[pk] for pk in missing if pk in given]
         if to_load := [pk for pk in missing if pk not in given]:
             to_render.extend(ProductPage.objects.filter(pk__in=to_load))
@@ -423,7 +439,10 @@ def serve_catalogue(page, request):
     query = filters.get("q", "")
     sort = filters.get("sort") or Sort.NEWEST
     products = filter_products(live_products(), filters)
-    results = search_products(products, query, sort=sort) if query else None
+    results = None
+    if query:
+        on_index_fields_only = not filters.keys() & FILTERS_NOT_ON_INDEX_FIELDS
+        results = search_products(products, query, sort=sort, filtered_on_index_fields_only=on_index_fields_only)
     if results is None:
         if sort == Sort.RELEVANCE:
             sort = Sort.NEWEST

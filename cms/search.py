@@ -17,7 +17,9 @@ from .models import CatalogueIndexPage, ProductPage
 @require_safe
 def search(request):
     query = " ".join(request.GET.get("q", "").split())[: catalogue.MAX_QUERY_LENGTH]
-    results = catalogue.search_products(catalogue.live_products(), query) if query else None
+    results = None
+    if query:
+        results = catalogue.search_products(catalogue.live_products(), query, filtered_on_index_fields_only=True)
     searched = results is not None
     page_of_products = catalogue.paginate(results if searched else ProductPage.objects.none(), request.GET.get("page"))
     catalogue_page = CatalogueIndexPage.objects.live().first()

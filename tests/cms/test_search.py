@@ -6,6 +6,7 @@ import re
 import pytest
 from django.db import connection
 from django.utils import translation
+from wagtail.models import PageViewRestriction
 
 from cms.catalogue import search_terms
 from tests.factories.catalogue import make_group_page, make_product
@@ -94,6 +95,17 @@ def test_only_live_products_are_found(client, shelf):
 
     assert draft.title not in results
     assert withdrawn.title not in results
+
+
+def test_products_behind_a_view_restriction_are_not_found(client, shelf):
+    private_group = make_group_page(title="กลุ่มทอผ้าเฉพาะสมาชิก")
+    make_product(private_group, title="ผ้าไหมลายขอ")
+    PageViewRestriction.objects.create(page=private_group, restriction_type=PageViewRestriction.LOGIN)
+
+    results = found(client, "ผ้าไหม")
+
+    assert "ผ้าไหมแพรวาย้อมคราม" in results
+    assert "ผ้าไหมลายขอ" not in results
 
 
 def test_a_product_is_found_as_soon_as_it_is_published_and_by_its_new_name(client, shelf):
