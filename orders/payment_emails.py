@@ -43,7 +43,14 @@ def checkout_paid(checkout) -> None:
             _send(membership.user, "payment_order_paid", context)
     buyer = checkout.created_by
     if buyer is not None and buyer.is_active:
-        links = [(order, _absolute(reverse("buyers:order_detail", args=[order.pk]))) for order in orders]
+        links = [
+            (
+                order,
+                _absolute(reverse("buyers:order_detail", args=[order.pk])),
+                _absolute(reverse("buyers:order_receipt", args=[order.pk])),
+            )
+            for order in orders
+        ]
         _send(buyer, "payment_receipt", {"checkout": checkout, "links": links})
 
 

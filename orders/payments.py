@@ -27,6 +27,7 @@ from django.utils import timezone
 from marketplace import audit
 
 from . import payment_emails, stock
+from .fulfilment import order_complete_if_settled
 from .models import Checkout, Invoice, Order, OrderStatus, PaymentStatus, Refund
 from .services import order_transition
 
@@ -187,6 +188,8 @@ def invoice_paid(*, invoice: Invoice) -> Invoice:
         invoice.save(update_fields=["status", "paid_at", "last_payment_error"])
         _settle_invoiced_order(invoice, note=invoice.number)
         audit.record("invoice.paid", invoice, actor=None, details={"number": invoice.number})
+        # The last invoice of a fully delivered and accepted call-off completes it.
+        order_complete_if_settled(invoice.order)
     return invoice
 
 

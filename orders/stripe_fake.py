@@ -13,15 +13,20 @@ would send to our webhook; the caller decides when (and how often, in which orde
 them. Events that Stripe sends because of an API call (invoice.voided after a void,
 charge.refunded after a refund) are appended to `outbox`.
 
-State lives in one process-wide store (`FAKE`), guarded by a lock. The offline demo therefore
-runs single-process (`manage.py runserver`); restarting the server forgets the fake's sessions
-and invoices (their payment pages then answer 404), which is acceptable for a demo.
+State lives in one process-wide store (`FAKE`), guarded by a lock. When
+`settings.STRIPE_FAKE_STATE_FILE` names a file (the offline demo: `make run` seeds in one process
+and serves in another), the store is read from that file before and written back after every
+operation, under an exclusive file lock, so the demo's sessions and invoices outlive a restart and
+are shared by every process. Tests leave the setting empty and keep the state in memory.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import fcntl
 import json
+import os
 import re
 import secrets
 import threading
@@ -110,7 +115,56 @@ class FakeStripe:
     outbox: list[dict] = field(default_factory=list)
     _idempotent: dict[str, tuple[tuple, tuple[int, str]]] = field(default_factory=dict)
     _invoice_numbers: int = 0
-    _lock: threading.RLock = field(default_factory=threading.RLock)
+    _thread_lock: threading.RLock = field(default_factory=threading.RLock)
+    _depth: int = 0
+
+    @property
+    @contextlib.contextmanager
+    def _lock(self):
+        """The store's lock; with a state file, also load before and save after (outermost use)."""
+        with self._thread_lock:
+            path = _state_file()
+            if not path or self._depth:
+                self._depth += 1
+                try:
+                    yield
+                finally:
+                    self._depth -= 1
+                return
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+            with open(path, "a+", encoding="utf-8") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+                try:
+                    handle.seek(0)
+                    self._restore(handle.read())
+                    self._depth += 1
+                    try:
+                        yield
+                    finally:
+                        self._depth -= 1
+                        handle.seek(0)
+                        handle.truncate()
+                        handle.write(self._dump())
+                        handle.flush()
+                finally:
+                    fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _dump(self) -> str:
+        return json.dumps(
+            {
+                "objects": self.objects,
+                "outbox": self.outbox,
+                "idempotent": [[key, list(seen), list(response)] for key, (seen, response) in self._idempotent.items()],
+                "invoice_numbers": self._invoice_numbers,
+            }
+        )
+
+    def _restore(self, text: str) -> None:
+        state = json.loads(text) if text.strip() else {}
+        self.objects = state.get("objects", {})
+        self.outbox[:] = state.get("outbox", [])
+        self._idempotent = {key: (tuple(seen), tuple(response)) for key, seen, response in state.get("idempotent", [])}
+        self._invoice_numbers = state.get("invoice_numbers", 0)
 
     def reset(self) -> None:
         with self._lock:
@@ -566,6 +620,12 @@ class FakeStripe:
         with self._lock:
             events, self.outbox[:] = list(self.outbox), []
             return events
+
+
+def _state_file() -> str:
+    from django.conf import settings
+
+    return getattr(settings, "STRIPE_FAKE_STATE_FILE", "") or ""
 
 
 FAKE = FakeStripe()

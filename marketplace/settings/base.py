@@ -278,6 +278,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+# Without keys the offline fake answers; the demo keeps its state in this file so `seed_demo` and
+# the server (separate processes) see the same sessions and invoices (orders.stripe_fake).
+STRIPE_FAKE_STATE_FILE = os.environ.get("STRIPE_FAKE_STATE_FILE", str(VAR_DIR / "stripe-fake.json"))
 
 # --- Orders ---------------------------------------------------------------------------------
 # Deliveries the buyer leaves unanswered this many days are accepted in full

@@ -20,3 +20,5 @@ STORAGES = {
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
 WAGTAILADMIN_BASE_URL = "http://testserver"
+
+STRIPE_FAKE_STATE_FILE = ""  # the fake keeps its state in memory; tests reset it
