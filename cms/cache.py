@@ -37,6 +37,7 @@ import hashlib
 import time
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
@@ -121,6 +122,47 @@ def connect_signals() -> None:
     for model in (PageViewRestriction, Site, Category, Certification, ProducerGroup):
         post_save.connect(invalidate, sender=model, dispatch_uid=f"cms_page_cache_{model.__name__}_saved")
         post_delete.connect(invalidate, sender=model, dispatch_uid=f"cms_page_cache_{model.__name__}_deleted")
+
+
+# --- Data kept under the generation ---------------------------------------------------------
+
+
+def remember(key: str, compute):
+    """`compute()`, kept in the cache under the current generation (so any publish forgets it).
+    For data many pages share, or that every uncached request would compute again."""
+    key = f"cms:data:{generation()}:{key}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, timeout())
+    return value
+
+
+def cached_route(root, request, path_components: list[str], route):
+    """Wagtail's Page.route for `root` (the site's root page), remembering which page a path led to.
+
+    Wagtail walks the tree one path segment at a time, two queries a segment (the child, then its
+    specific page): six for a product page. The page a path leads to changes only when a page is
+    published, unpublished, moved or deleted, and each of those starts a new generation, so a
+    remembered route loads the page alone and lets it route itself (which checks it is live).
+    Only routes that the tree alone decided are remembered: a page that routes the rest of the
+    path itself (a RoutablePage) is routed afresh every time."""
+    if not path_components:
+        return route(request, path_components)
+    path = "/".join(path_components)
+    key = f"cms:route:{generation()}:{root.pk}:{hashlib.sha256(path.encode()).hexdigest()}"
+    found = cache.get(key)
+    if found is not None:
+        content_type_id, page_id = found
+        model = ContentType.objects.get_for_id(content_type_id).model_class()
+        page = model.objects.filter(pk=page_id).first() if model else None
+        if page is not None:
+            return page.route(request, [])
+    result = route(request, path_components)
+    page = result[0]
+    if page.url_path == f"{root.url_path}{path}/":
+        cache.set(key, (page.content_type_id, page.pk), timeout())
+    return result
 
 
 # --- Requests and responses -----------------------------------------------------------------

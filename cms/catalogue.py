@@ -10,6 +10,7 @@ renditions the cards use in one more.
 from __future__ import annotations
 
 import functools
+import hashlib
 import operator
 import re
 from decimal import Decimal
@@ -25,6 +26,7 @@ from django.db.models.expressions import Col
 from django.db.models.functions import Length, Substr
 from django.template.loader import get_template
 from django.template.response import TemplateResponse
+from django.utils.functional import cached_property
 from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
@@ -237,10 +239,26 @@ def _words_in_name(terms: list[str]):
     return functools.reduce(operator.add, found)
 
 
-def paginate(results, page_number) -> PaginatorPage:
+def paginate(results, page_number, *, filters: dict | None = None) -> PaginatorPage:
     """One page of 24; a page number that is not a number gives the first page, one past the end
-    the last."""
-    return Paginator(results, PRODUCTS_PER_PAGE).get_page(page_number)
+    the last. With `filters` (what `results` were chosen by, search words included), the number
+    of results is kept under the page cache's generation: every page and every order of the same
+    filters shares it, and counting 10,000 products is the slowest query of the listing."""
+    if filters is None:
+        return Paginator(results, PRODUCTS_PER_PAGE).get_page(page_number)
+    described = repr(sorted((name, str(value)) for name, value in filters.items() if name != "sort"))
+    key = "count:" + hashlib.sha256(described.encode()).hexdigest()
+    return _RememberedCountPaginator(results, PRODUCTS_PER_PAGE, count_key=key).get_page(page_number)
+
+
+class _RememberedCountPaginator(Paginator):
+    def __init__(self, object_list, per_page, *, count_key: str):
+        super().__init__(object_list, per_page)
+        self.count_key = count_key
+
+    @cached_property
+    def count(self) -> int:
+        return cache.remember(self.count_key, Paginator.count.func.__get__(self))
 
 
 def prepare_cards(products, request, *, group_page=None) -> list[Card]:
@@ -318,12 +336,27 @@ def _photos_with(specs, photo_model):
 
 
 def breadcrumbs(page, request, *extra) -> list[tuple[str, str]]:
-    """(title, url) of the page's ancestors below the tree root, then the page, then `extra`."""
-    ancestors = page.get_ancestors().filter(depth__gt=1).specific()
-    crumbs = [(_display_title(ancestor), ancestor.get_url(request)) for ancestor in ancestors]
+    """(title, url) of the page's ancestors below the tree root, then the page, then `extra`. The
+    ancestors' part is kept under the page cache's generation (cms.cache.remember); the page's own
+    is read from `page`, which may be a draft in preview."""
+
+    def ancestors():
+        pages = Page.objects.filter(path__in=_ancestor_paths(page.path)).filter(depth__gt=1).specific()
+        return [(_display_title(ancestor), ancestor.get_url(request)) for ancestor in pages]
+
+    crumbs = list(_remember_for_reader(request, f"ancestors:{page.path}", ancestors)) if page.path else []
     crumbs.append((_display_title(page), page.get_url(request)))
     crumbs.extend(extra)
     return crumbs
+
+
+def _ancestor_paths(path: str) -> list[str]:
+    return [path[:end] for end in range(Page.steplen, len(path), Page.steplen)]
+
+
+def _remember_for_reader(request, key: str, compute):
+    """cms.cache.remember, for data that holds titles and URLs: per language and host."""
+    return cache.remember(f"{get_language()}:{request.get_host()}:{key}", compute)
 
 
 def _display_title(page) -> str:
@@ -377,11 +410,17 @@ def product_page_context(page, request) -> dict:
 def product_breadcrumbs(page, group_page, request) -> list[tuple[str, str]]:
     """Home › Products › group › product: a product sits under its group in the page tree, but a
     visitor reaches it from the catalogue."""
-    home = Page.objects.ancestor_of(page).filter(depth=2).specific().first()
-    crumbs = [(_display_title(home), home.get_url(request))] if home else []
-    catalogue = CatalogueIndexPage.objects.live().descendant_of(home).first() if home else None
-    if catalogue:
-        crumbs.append((catalogue.display_title, catalogue.get_url(request)))
+    home_path = page.path[: 2 * Page.steplen]
+
+    def home_and_catalogue():
+        home = Page.objects.filter(path=home_path).specific().first()
+        crumbs = [(_display_title(home), home.get_url(request))] if home else []
+        catalogue = CatalogueIndexPage.objects.live().descendant_of(home).first() if home else None
+        if catalogue:
+            crumbs.append((catalogue.display_title, catalogue.get_url(request)))
+        return crumbs
+
+    crumbs = list(_remember_for_reader(request, f"home-and-catalogue:{home_path}", home_and_catalogue))
     crumbs.append((group_page.display_title, group_page.get_url(request)))
     crumbs.append((page.display_title, page.get_url(request)))
     return crumbs
@@ -448,7 +487,7 @@ def serve_catalogue(page, request):
             sort = Sort.NEWEST
         # Only the ids: the cards come from the card cache, and prepare_cards loads the rest.
         results = products.order_by(*LISTING_ORDERINGS[sort]).values_list("pk", flat=True)
-    page_of_products = paginate(results, request.GET.get("page"))
+    page_of_products = paginate(results, request.GET.get("page"), filters=filters)
     context = page.get_context(request)
     context.update(
         {

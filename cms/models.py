@@ -152,6 +152,12 @@ class HomePage(BilingualPageMixin, Page):
         context["sections"] = self.get_children().live().public().specific()
         return context
 
+    def route(self, request, path_components):
+        # Every public URL is routed from here: remember where paths lead (cms.cache).
+        from .cache import cached_route
+
+        return cached_route(self, request, path_components, super().route)
+
 
 class CatalogueIndexPage(BilingualPageMixin, Page):
     """/products/: every live product, with filters. It has no children: products live under

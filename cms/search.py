@@ -21,7 +21,11 @@ def search(request):
     if query:
         results = catalogue.search_products(catalogue.live_products(), query, filtered_on_index_fields_only=True)
     searched = results is not None
-    page_of_products = catalogue.paginate(results if searched else ProductPage.objects.none(), request.GET.get("page"))
+    page_of_products = catalogue.paginate(
+        results if searched else ProductPage.objects.none(),
+        request.GET.get("page"),
+        filters={"search": query} if searched else None,
+    )
     catalogue_page = CatalogueIndexPage.objects.live().first()
     site = Site.find_for_request(request)
     home = site.root_page.specific if site else None

@@ -202,3 +202,63 @@ def test_the_generation_survives_losing_its_key(product):
 
     cache.delete(page_cache.GENERATION_KEY)
     assert page_cache.generation() not in (first, first + 1)
+
+
+# --- The data caches under the generation: on for visitors the page cache does not serve -------
+
+
+@pytest.fixture
+def visitor():
+    """A visitor the page cache never serves (a pending message), like a signed-in one."""
+    visitor = Client()
+    visitor.cookies["messages"] = "anything"
+    return visitor
+
+
+def test_a_renamed_group_shows_on_the_cards_at_once(visitor, product):
+    assert "กลุ่มทดสอบ" not in visitor.get("/products/").content.decode()
+    group_page = product.get_parent().specific
+
+    group_page.title = "กลุ่มทดสอบเปลี่ยนชื่อ"
+    group_page.save_revision().publish()
+
+    assert "กลุ่มทดสอบเปลี่ยนชื่อ" in visitor.get("/products/").content.decode()
+    assert "กลุ่มทดสอบเปลี่ยนชื่อ" in visitor.get("/search/", {"q": "ผ้าไหม"}).content.decode()
+
+
+def test_the_count_of_results_follows_publishing(visitor, product):
+    with translation.override("th"):
+        one, two = (
+            translation.ngettext("%(counter)s product", "%(counter)s products", n) % {"counter": n} for n in (1, 2)
+        )
+    assert one in visitor.get("/products/").content.decode()
+
+    make_product(product.get_parent().specific, title="กระติบข้าว")
+
+    assert two in visitor.get("/products/").content.decode()
+
+
+def test_a_remembered_route_follows_unpublishing_and_a_new_slug(visitor, product):
+    old_url = product.url
+    assert visitor.get(old_url).status_code == 200
+
+    product.slug = "phrae-wa-indigo"
+    product.save_revision().publish()
+    product.refresh_from_db()
+    assert product.url != old_url
+    assert visitor.get(old_url).status_code == 404
+    assert visitor.get(product.url).status_code == 200
+
+    product.unpublish()
+    assert visitor.get(product.url).status_code == 404
+
+
+def test_a_renamed_catalogue_shows_in_the_product_breadcrumbs_at_once(visitor, product):
+    from cms.models import CatalogueIndexPage
+
+    assert visitor.get(product.url).status_code == 200
+    catalogue = CatalogueIndexPage.objects.get()
+    catalogue.title = "สินค้าทั้งหมด"
+    catalogue.save_revision().publish()
+
+    assert '<a href="/products/">สินค้าทั้งหมด</a>' in visitor.get(product.url).content.decode()
