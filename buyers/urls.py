@@ -5,7 +5,7 @@ from django.urls import path
 from orders import documents as order_documents
 from orders import views as order_views
 
-from . import views
+from . import views, views_impact
 
 app_name = "buyers"
 
@@ -16,6 +16,8 @@ urlpatterns = [
         "companies/<int:pk>/invitations/<int:invitation_pk>/revoke/", views.invitation_revoke, name="invitation_revoke"
     ),
     path("companies/<int:pk>/members/<int:membership_pk>/remove/", views.member_remove, name="member_remove"),
+    path("companies/<int:pk>/impact/", views_impact.impact_statement, name="impact"),
+    path("impact/", views_impact.impact_home, name="impact_home"),
     path("invitations/<str:token>/", views.invitation, name="invitation"),
     path("agreements/", order_views.agreement_list, name="agreement_list"),
     path("agreements/<int:pk>/", order_views.agreement_detail, name="agreement_detail"),
