@@ -94,7 +94,9 @@ class DeliveryForm(forms.Form):
     """One quantity per order line still open (field `line_<id>`, defaulting to what remains to
     be delivered), the date, the delivery note and an optional photo."""
 
-    delivered_on = forms.DateField(label=_("Delivered on"), widget=forms.DateInput(attrs={"type": "date"}))
+    delivered_on = forms.DateField(
+        label=_("Delivered on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     note_number = forms.CharField(label=_("Delivery note number"), required=False, max_length=50)
     note = forms.CharField(label=_("Delivery note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     photo = forms.ImageField(
