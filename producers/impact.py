@@ -1,0 +1,679 @@
+"""Reads for the coordinators' impact dashboard: how much money reached which households, and who
+crossed the poverty line. Scoped through `producers.selectors`; every figure is an SQL aggregate.
+
+Definitions (also shown on the dashboard):
+
+* **population** — households the coordinator may see (`selectors.households_visible_to`) with an
+  active enrolment in a producer group of the coordinator's scope, narrowed by the filters:
+  province / district (the household's address), group (enrolled in it), and agreement / company /
+  category (enrolled in a group that has orders under that agreement / from that company / with a
+  product of that category). "Households enrolled" counts it.
+* **entries** — ledger rows (`HouseholdIncomeEntry`, reversals included) of those households, with
+  the groups in scope, earned in the period, under the agreement / from the company / for a product
+  of the category when filtered. "Total paid to households" is their sum; "earning" households
+  have at least one.
+* **now** — the status "as of" the end of the period (today if the period is open or ends later),
+  computed like `HouseholdQuerySet.with_current_status`: newest survey up to that day (else the
+  baseline), plus marketplace income after that measurement and within the 12 months before.
+  The same rule, restated here as one set-based query so 100,000 households cost one pass over the
+  tables instead of several correlated look-ups per household (bench/impact.py; the tests check
+  both give the same answers).
+* **uplift** — current annual income − baseline annual income, over earning households.
+* **crossed** — poor or very poor at baseline, at or above the line now; its share is of the
+  enrolled households whose baseline status is known. **Still very poor** — very poor now.
+
+Group managers get no dashboard: they see their households one by one (household pages and
+statements); the programme-wide figures are the coordinators' (see views_impact).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import geothai
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import DecimalField, Exists, F, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, TruncMonth
+from django.utils import timezone
+
+from marketplace import access, areas
+
+from . import selectors
+from .models import VERY_POOR_SHARE, Enrolment, Household, HouseholdIncomeEntry, PovertyLine, PovertyStatus
+from .models import ProducerGroup as Group
+
+ZERO = Decimal("0")
+CENT = Decimal("0.01")
+MONEY = DecimalField(max_digits=14, decimal_places=2)
+
+FIGURES = ("enrolled", "earning", "crossed", "very_poor")
+
+
+@dataclass(frozen=True)
+class ImpactFilters:
+    """What the coordinator asked for; every field optional. Model fields are already checked to
+    be inside the user's scope (the form's choices come from `filter_choices`)."""
+
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+    province: str = ""
+    district: str = ""
+    group: Group | None = None
+    agreement: object | None = None
+    company: object | None = None
+    category: object | None = None
+
+    @property
+    def as_of(self) -> datetime.date:
+        today = timezone.localdate()
+        return min(self.date_to, today) if self.date_to else today
+
+    def as_details(self) -> dict:
+        """For audit rows and export headers: plain values only."""
+        return {
+            "from": self.date_from.isoformat() if self.date_from else "",
+            "to": self.date_to.isoformat() if self.date_to else "",
+            "province": self.province,
+            "district": self.district,
+            "group": self.group.code if self.group else "",
+            "agreement": self.agreement.code if self.agreement else "",
+            "company": self.company.pk if self.company else "",
+            "category": self.category.slug if self.category else "",
+        }
+
+    def describe_period(self) -> str:
+        start = self.date_from.isoformat() if self.date_from else "…"
+        end = self.date_to.isoformat() if self.date_to else self.as_of.isoformat()
+        return f"{start}/{end}"
+
+
+# --- Scope and filter choices ---------------------------------------------------------------
+
+
+def can_view_dashboard(user) -> bool:
+    return access.is_coordinator(user)
+
+
+@dataclass(frozen=True)
+class _Scope:
+    provinces: frozenset
+    group_ids: frozenset
+    households: QuerySet
+    groups: QuerySet
+
+
+def _scope(user) -> _Scope:
+    """The user's coverage, looked up once per request (cached on the user object, like
+    `access.is_coordinator`): the figures build several queries on it."""
+    cached = user.__dict__.get("_impact_scope") if hasattr(user, "__dict__") else None
+    if cached is not None:
+        return cached
+    provinces, group_ids = selectors.coordinator_scope(user)
+    if not provinces and not group_ids:
+        groups = Group.objects.none()
+    else:
+        # Not the superuser's everything (groups_visible_to): the dashboard describes households,
+        # which need an assignment.
+        groups = selectors.groups_visible_to(user).filter(Q(province_code__in=provinces) | Q(pk__in=group_ids))
+    scope = _Scope(
+        provinces=frozenset(provinces),
+        group_ids=frozenset(group_ids),
+        households=selectors.households_visible_to(user),
+        groups=groups,
+    )
+    if hasattr(user, "__dict__"):
+        user.__dict__["_impact_scope"] = scope
+    return scope
+
+
+def groups_in_scope(user) -> QuerySet[Group]:
+    """The groups of the coordinator's provinces and assigned groups."""
+    return _scope(user).groups
+
+
+def filter_choices(user) -> dict:
+    """Choices the filter form offers: only what lies in the user's scope."""
+    from buyers.models import Company
+    from cms.models import Category
+    from orders.selectors import agreements_for_coordinator
+
+    groups = groups_in_scope(user).order_by("name_th")
+    group_rows = list(groups.values("pk", "code", "name_th", "province_code", "district_code"))
+    assigned_provinces = _scope(user).provinces
+    provinces = set(assigned_provinces) | {row["province_code"] for row in group_rows}
+    districts = set()
+    for code in assigned_provinces:
+        districts |= {district.code for district in geothai.districts(code)}
+    districts |= {row["district_code"] for row in group_rows if row["district_code"]}
+    agreements = agreements_for_coordinator(user).select_related("company").order_by("code")
+    company_ids = set(agreements.values_list("company_id", flat=True))
+    company_ids |= set(
+        Company.objects.filter(orders__group__in=groups).values_list("pk", flat=True).distinct().order_by()
+    )
+    return {
+        "provinces": sorted(((code, areas.area_name(code)) for code in provinces), key=lambda c: c[1]),
+        "districts": sorted(((code, areas.area_name(code)) for code in districts), key=lambda c: c[1]),
+        "groups": groups,
+        "agreements": agreements,
+        "companies": Company.objects.filter(pk__in=company_ids).order_by("name_th"),
+        "categories": Category.objects.all(),
+    }
+
+
+def _filtered_groups(user, filters: ImpactFilters) -> QuerySet[Group]:
+    """Groups in scope that the group / agreement / company / category filters leave."""
+    from orders.models import Order
+
+    groups = groups_in_scope(user)
+    if filters.group is not None:
+        groups = groups.filter(pk=filters.group.pk)
+    orders = Order.objects.filter(group=OuterRef("pk"))
+    if filters.agreement is not None:
+        orders = orders.filter(agreement=filters.agreement)
+    if filters.company is not None:
+        orders = orders.filter(company=filters.company)
+    if filters.category is not None:
+        orders = orders.filter(lines__product__category=filters.category)
+    if filters.agreement is not None or filters.company is not None or filters.category is not None:
+        groups = groups.filter(Exists(orders))
+    return groups
+
+
+def population(user, filters: ImpactFilters) -> QuerySet[Household]:
+    """The enrolled households the figures describe (see the module docstring)."""
+    households = _scope(user).households
+    if filters.province:
+        households = households.filter(province_code=filters.province)
+    if filters.district:
+        households = households.filter(district_code=filters.district)
+    enrolled = Enrolment.objects.filter(
+        household=OuterRef("pk"), active=True, group__in=_filtered_groups(user, filters)
+    )
+    return households.filter(Exists(enrolled))
+
+
+def entries(user, filters: ImpactFilters, *, households: bool = True) -> QuerySet[HouseholdIncomeEntry]:
+    """Ledger rows behind "total paid" (reversals included). `households=False` leaves out the
+    household condition, for a query that joins the population itself."""
+    rows = HouseholdIncomeEntry.objects.filter(group__in=_filtered_groups(user, filters))
+    if households:
+        rows = rows.filter(household__in=population(user, filters).values("pk"))
+    if filters.date_from:
+        rows = rows.filter(earned_on__gte=filters.date_from)
+    if filters.date_to:
+        rows = rows.filter(earned_on__lte=filters.date_to)
+    if filters.agreement is not None:
+        rows = rows.filter(order__agreement=filters.agreement)
+    if filters.company is not None:
+        rows = rows.filter(order__company=filters.company)
+    if filters.category is not None:
+        rows = rows.filter(delivery_line__order_line__product__category=filters.category)
+    return rows.order_by()
+
+
+# --- Household figures: one set-based query ------------------------------------------------
+
+
+def _sql(queryset) -> tuple[str, list]:
+    sql, params = queryset.query.sql_with_params()
+    return sql, list(params)
+
+
+def _date(value: datetime.date):
+    return connection.ops.adapt_datefield_value(value)
+
+
+def _household_rows_sql(user, filters: ImpactFilters) -> tuple[str, list] | None:
+    """(The SQL here and in its callers is assembled only from constants and querysets compiled by
+    Django; every value travels as a parameter: hence the S608 exemptions.)
+    A `WITH … ` prefix ending in the CTE `statuses`: one row per household of the population
+    with baseline_income, baseline_status, current_income, current_status, earning (0/1), paid
+    (its entries in the period) and uplift."""
+    as_of = filters.as_of
+    year_ago = as_of - datetime.timedelta(days=365)
+    try:
+        scope_sql, scope_params = _sql(population(user, filters).order_by().values("pk"))
+        period_sql, period_params = _sql(
+            entries(user, filters, households=False).values("household_id").annotate(paid=Sum("amount"))
+        )
+    except EmptyResultSet:  # nothing in scope: Django will not even write the query
+        return None
+    lines = list(PovertyLine.objects.order_by("-year").values_list("year", "baht_per_person_month"))
+    # The baseline's line: the latest published in or before the baseline year (PovertyLine.for_year).
+    if lines:
+        baseline_line = "CASE " + " ".join("WHEN h.baseline_year >= %s THEN %s" for _ in lines) + " ELSE NULL END"
+        baseline_params = [value for year, line in lines for value in (year, line)]
+    else:
+        baseline_line, baseline_params = "NULL", []
+    # Today's line: the latest published in or before the as-of year (PovertyLine.for_year).
+    current = next((line for year, line in lines if year <= as_of.year), None)
+    current_line_params = [current * 12 if current is not None else None]
+    if connection.vendor == "postgresql":
+        year_end = "make_date(h.baseline_year, 12, 31)"
+        current_line = "CAST(%s AS numeric) * r.current_members"
+    else:
+        year_end = "(CAST(h.baseline_year AS TEXT) || '-12-31')"
+        current_line = "%s * r.current_members"
+    very_poor = str(VERY_POOR_SHARE)
+    sql = f"""
+WITH scope(pk) AS ({scope_sql}),
+latest AS (
+  SELECT s.household_id, s.annual_income, s.members, s.surveyed_on,
+         ROW_NUMBER() OVER (PARTITION BY s.household_id ORDER BY s.surveyed_on DESC, s.id DESC) AS rn
+  FROM producers_incomesurvey s
+  WHERE s.surveyed_on <= %s AND s.household_id IN (SELECT pk FROM scope)
+),
+hh AS (
+  SELECT h.id, h.code, h.baseline_annual_income AS baseline_income,
+         ({baseline_line}) * 12 * h.members AS baseline_line,
+         COALESCE(l.annual_income, h.baseline_annual_income) AS measured_income,
+         COALESCE(l.members, h.members) AS current_members,
+         COALESCE(l.surveyed_on, h.baseline_date, {year_end}) AS measured_on
+  FROM producers_household h
+  LEFT JOIN latest l ON l.household_id = h.id AND l.rn = 1
+  WHERE h.id IN (SELECT pk FROM scope)
+),
+recent AS (
+  SELECT e.household_id, SUM(e.amount) AS amount
+  FROM producers_householdincomeentry e JOIN hh ON hh.id = e.household_id
+  WHERE e.earned_on > hh.measured_on AND e.earned_on > %s AND e.earned_on <= %s
+  GROUP BY e.household_id
+),
+period AS ({period_sql}),
+r AS (
+  SELECT hh.id, hh.code, hh.baseline_income, hh.baseline_line, hh.current_members,
+         hh.measured_income + COALESCE(recent.amount, 0) AS current_income,
+         CASE WHEN period.household_id IS NULL THEN 0 ELSE 1 END AS earning,
+         COALESCE(period.paid, 0) AS paid
+  FROM hh
+  LEFT JOIN recent ON recent.household_id = hh.id
+  LEFT JOIN period ON period.household_id = hh.id
+),
+lined AS (SELECT r.*, {current_line} AS current_line FROM r),
+statuses AS (
+  SELECT lined.*,
+         current_income - baseline_income AS uplift,
+         CASE WHEN baseline_line IS NULL THEN '{PovertyStatus.UNKNOWN}'
+              WHEN baseline_income < baseline_line * {very_poor} THEN '{PovertyStatus.VERY_POOR}'
+              WHEN baseline_income < baseline_line THEN '{PovertyStatus.POOR}'
+              ELSE '{PovertyStatus.ABOVE}' END AS baseline_status,
+         CASE WHEN current_line IS NULL THEN '{PovertyStatus.UNKNOWN}'
+              WHEN current_income < current_line * {very_poor} THEN '{PovertyStatus.VERY_POOR}'
+              WHEN current_income < current_line THEN '{PovertyStatus.POOR}'
+              ELSE '{PovertyStatus.ABOVE}' END AS current_status
+  FROM lined
+)
+"""  # noqa: S608
+    params = [
+        *scope_params,
+        _date(as_of),
+        *baseline_params,
+        _date(year_ago),
+        _date(as_of),
+        *period_params,
+        *current_line_params,
+    ]
+    return sql, params
+
+
+CROSSED = (
+    f"baseline_status IN ('{PovertyStatus.POOR}', '{PovertyStatus.VERY_POOR}') "
+    f"AND current_status = '{PovertyStatus.ABOVE}'"
+)
+FIGURE_CONDITIONS = {
+    "enrolled": "1 = 1",
+    "earning": "earning = 1",
+    "crossed": CROSSED,
+    "very_poor": f"current_status = '{PovertyStatus.VERY_POOR}'",
+}
+
+
+def _money(value) -> Decimal:
+    return Decimal(str(value or 0)).quantize(CENT)
+
+
+@dataclass
+class HouseholdFigures:
+    enrolled: int = 0
+    known_baseline: int = 0
+    earning: int = 0
+    total_paid: Decimal = ZERO
+    mean_uplift: Decimal | None = None
+    median_uplift: Decimal | None = None
+    crossed: int = 0
+    very_poor: int = 0
+    baseline_counts: dict = field(default_factory=dict)
+    current_counts: dict = field(default_factory=dict)
+    mean_members: Decimal | None = None
+    poor_at_baseline: int = 0
+    poor_now: int = 0
+
+    @property
+    def crossed_share(self) -> Decimal | None:
+        """Per cent of the enrolled households with a known baseline status."""
+        if not self.known_baseline:
+            return None
+        return (Decimal(self.crossed) * 100 / self.known_baseline).quantize(Decimal("0.1"))
+
+
+STATUSES = [PovertyStatus.VERY_POOR, PovertyStatus.POOR, PovertyStatus.ABOVE, PovertyStatus.UNKNOWN]
+
+
+def household_figures(user, filters: ImpactFilters) -> HouseholdFigures:
+    """Enrolled, earning, paid, uplift (mean and median), crossed, very poor and the status
+    counts before/after: one query (two on SQLite, which has no percentile_cont)."""
+    built = _household_rows_sql(user, filters)
+    if built is None:
+        return HouseholdFigures(
+            baseline_counts=dict.fromkeys([s.value for s in STATUSES], 0),
+            current_counts=dict.fromkeys([s.value for s in STATUSES], 0),
+        )
+    prefix, params = built
+    counts = []
+    for column in ("baseline_status", "current_status"):
+        for status in STATUSES:
+            counts.append(f"SUM(CASE WHEN {column} = '{status}' THEN 1 ELSE 0 END)")
+    median = (
+        "percentile_cont(0.5) WITHIN GROUP (ORDER BY uplift) FILTER (WHERE earning = 1)"
+        if connection.vendor == "postgresql"
+        else "NULL"
+    )
+    select = f"""SELECT COUNT(*),
+  SUM(CASE WHEN baseline_status <> '{PovertyStatus.UNKNOWN}' THEN 1 ELSE 0 END),
+  SUM(earning), SUM(paid),
+  AVG(CASE WHEN earning = 1 THEN uplift END),
+  SUM(CASE WHEN {CROSSED} THEN 1 ELSE 0 END),
+  SUM(CASE WHEN {FIGURE_CONDITIONS["very_poor"]} THEN 1 ELSE 0 END),
+  AVG(current_members),
+  {", ".join(counts)},
+  {median}
+FROM statuses"""  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(prefix + select, params)
+        row = cursor.fetchone()
+    enrolled, known, earning, paid, mean, crossed, very_poor, members = row[:8]
+    status_values = row[8 : 8 + 2 * len(STATUSES)]
+    figures = HouseholdFigures(
+        enrolled=enrolled or 0,
+        known_baseline=int(known or 0),
+        earning=int(earning or 0),
+        total_paid=_money(paid),
+        mean_uplift=_money(mean) if mean is not None else None,
+        crossed=int(crossed or 0),
+        very_poor=int(very_poor or 0),
+        baseline_counts={s.value: int(v or 0) for s, v in zip(STATUSES, status_values[: len(STATUSES)], strict=True)},
+        current_counts={s.value: int(v or 0) for s, v in zip(STATUSES, status_values[len(STATUSES) :], strict=True)},
+        mean_members=Decimal(str(members)).quantize(Decimal("0.01")) if members is not None else None,
+    )
+    figures.poor_at_baseline = figures.baseline_counts["poor"] + figures.baseline_counts["very_poor"]
+    figures.poor_now = figures.current_counts["poor"] + figures.current_counts["very_poor"]
+    if connection.vendor == "postgresql":
+        median_value = row[-1]
+        figures.median_uplift = _money(median_value) if median_value is not None else None
+    elif figures.earning:
+        figures.median_uplift = _median_sqlite(prefix, params, figures.earning)
+    return figures
+
+
+def _median_sqlite(prefix: str, params: list, count: int) -> Decimal:
+    """The middle row (odd count) or the mean of the two middle rows (even), found by the
+    database with ORDER BY … LIMIT/OFFSET: only one or two values come back."""
+    take = 1 if count % 2 else 2
+    offset = (count - 1) // 2
+    with connection.cursor() as cursor:
+        cursor.execute(
+            prefix + "SELECT uplift FROM statuses WHERE earning = 1 ORDER BY uplift LIMIT %s OFFSET %s",  # noqa: S608
+            [*params, take, offset],
+        )
+        values = [Decimal(str(value)) for (value,) in cursor.fetchall()]
+    return _money(sum(values, ZERO) / len(values))
+
+
+# --- Drill-down -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HouseholdRow:
+    household: Household
+    groups: str
+    baseline_income: Decimal
+    baseline_status: str
+    current_income: Decimal
+    current_status: str
+    paid: Decimal
+
+    @property
+    def baseline_status_label(self) -> str:
+        return str(PovertyStatus(self.baseline_status).label)
+
+    @property
+    def current_status_label(self) -> str:
+        return str(PovertyStatus(self.current_status).label)
+
+    @property
+    def uplift(self) -> Decimal:
+        return self.current_income - self.baseline_income
+
+
+def drilldown_count(user, filters: ImpactFilters, figure: str) -> int:
+    built = _household_rows_sql(user, filters)
+    if built is None:
+        return 0
+    prefix, params = built
+    with connection.cursor() as cursor:
+        cursor.execute(prefix + f"SELECT COUNT(*) FROM statuses WHERE {FIGURE_CONDITIONS[figure]}", params)  # noqa: S608
+        return cursor.fetchone()[0]
+
+
+def drilldown(user, filters: ImpactFilters, figure: str, *, limit: int | None = None, offset: int = 0):
+    """The households behind a figure, by code, with their baseline and current income and
+    status: `limit` rows from `offset` (all when limit is None)."""
+    if figure not in FIGURE_CONDITIONS:
+        raise ValueError(figure)
+    built = _household_rows_sql(user, filters)
+    if built is None:
+        return []
+    prefix, params = built
+    sql = (
+        prefix + "SELECT id, baseline_income, baseline_status, current_income, current_status, paid "  # noqa: S608
+        f"FROM statuses WHERE {FIGURE_CONDITIONS[figure]} ORDER BY code"
+    )
+    if limit is not None:
+        sql += " LIMIT %s OFFSET %s"
+        params = [*params, limit, offset]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    households = (
+        selectors.households_visible_to(user)
+        .with_consent_status()
+        .filter(pk__in=[row[0] for row in rows])
+        .prefetch_related("enrolments__group")
+        .in_bulk()
+    )
+    result = []
+    for pk, baseline, baseline_status, current, current_status, paid in rows:
+        household = households[pk]
+        groups = " ".join(sorted(e.group.code for e in household.enrolments.all() if e.active))
+        result.append(
+            HouseholdRow(
+                household=household,
+                groups=groups,
+                baseline_income=_money(baseline),
+                baseline_status=baseline_status,
+                current_income=_money(current),
+                current_status=current_status,
+                paid=_money(paid),
+            )
+        )
+    return result
+
+
+# --- Money over time and by group -----------------------------------------------------------
+
+
+@dataclass
+class MoneyFigures:
+    monthly: list[tuple[datetime.date, Decimal]]
+    by_group: list[tuple[Group, Decimal]]
+
+
+def money_figures(user, filters: ImpactFilters, *, top: int = 10) -> MoneyFigures:
+    """Income to households per month and per group (top `top` by amount): two grouped sums."""
+    rows = entries(user, filters)
+    monthly = [
+        (row["month"], _money(row["total"]))
+        for row in rows.annotate(month=TruncMonth("earned_on"))
+        .values("month")
+        .annotate(total=Sum("amount"))
+        .order_by("month")
+    ]
+    by_group_rows = list(rows.values("group_id").annotate(total=Sum("amount")).order_by("-total", "group_id")[:top])
+    groups = Group.objects.in_bulk([row["group_id"] for row in by_group_rows])
+    return MoneyFigures(
+        monthly=monthly, by_group=[(groups[row["group_id"]], _money(row["total"])) for row in by_group_rows]
+    )
+
+
+# --- Agreement fulfilment -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CompanyFulfilment:
+    company: object
+    committed: Decimal
+    ordered: Decimal
+    accepted: Decimal
+    paid_on_time: Decimal
+
+    def share(self, value: Decimal) -> Decimal | None:
+        if not self.committed:
+            return None
+        return (value * 100 / self.committed).quantize(Decimal("0.1"))
+
+    @property
+    def ordered_share(self):
+        return self.share(self.ordered)
+
+    @property
+    def accepted_share(self):
+        return self.share(self.accepted)
+
+    @property
+    def paid_on_time_share(self):
+        return self.share(self.paid_on_time)
+
+
+def fulfilment_by_company(user, filters: ImpactFilters) -> list[CompanyFulfilment]:
+    """Per company, in baht: committed (agreement lines), ordered (call-offs that hold quantity),
+    accepted (delivered and accepted) and paid on time (accepted goods on an invoice paid on or
+    before its due date), for the agreements of the coordinator's institutions that the filters
+    leave. Orders are counted when placed in the period. Four grouped sums."""
+    from buyers.models import Company
+    from orders.models import HOLDING_STATUSES, AgreementLine, DeliveryLine, Invoice, OrderLine
+    from orders.selectors import agreements_for_coordinator
+
+    agreements = agreements_for_coordinator(user).filter(activated_at__isnull=False)
+    if filters.agreement is not None:
+        agreements = agreements.filter(pk=filters.agreement.pk)
+    if filters.company is not None:
+        agreements = agreements.filter(company=filters.company)
+    groups = _filtered_groups(user, filters)
+    if filters.province:
+        groups = groups.filter(province_code=filters.province)
+    if filters.district:
+        groups = groups.filter(district_code=filters.district)
+    if filters.group is not None or filters.province or filters.district:
+        agreements = agreements.filter(groups__in=groups)
+    if filters.date_from:
+        agreements = agreements.filter(valid_to__gte=filters.date_from)
+    if filters.date_to:
+        agreements = agreements.filter(valid_from__lte=filters.date_to)
+    agreement_ids = agreements.values("pk")
+
+    lines = AgreementLine.objects.filter(agreement__in=agreement_ids)
+    if filters.category is not None:
+        lines = lines.filter(product__category=filters.category)
+    order_lines = OrderLine.objects.filter(agreement_line__in=lines.values("pk"), order__group__in=groups.values("pk"))
+    if filters.date_from:
+        order_lines = order_lines.filter(order__placed_at__date__gte=filters.date_from)
+    if filters.date_to:
+        order_lines = order_lines.filter(order__placed_at__date__lte=filters.date_to)
+    delivery_lines = DeliveryLine.objects.filter(order_line__in=order_lines.values("pk"), accepted_quantity__gt=0)
+
+    def by_company(queryset, company_field, value):
+        return {
+            row[company_field]: _money(row["total"])
+            for row in queryset.order_by()
+            .values(company_field)
+            .annotate(total=Coalesce(Sum(value, output_field=MONEY), Value(ZERO), output_field=MONEY))
+        }
+
+    committed = by_company(lines, "agreement__company_id", F("committed_quantity") * F("unit_price"))
+    ordered = by_company(
+        order_lines.filter(order__status__in=HOLDING_STATUSES), "order__company_id", F("quantity") * F("unit_price")
+    )
+    accepted_value = F("accepted_quantity") * F("order_line__unit_price")
+    accepted = by_company(delivery_lines, "order_line__order__company_id", accepted_value)
+    # An invoice paid on its due date is on time: compare the Bangkok date of payment.
+    on_time = delivery_lines.filter(
+        delivery__invoice__status=Invoice.Status.PAID,
+        delivery__invoice__paid_at__date__lte=F("delivery__invoice__due_date"),
+    )
+    paid_on_time = by_company(on_time, "order_line__order__company_id", accepted_value)
+    companies = Company.objects.in_bulk(set(committed) | set(ordered) | set(accepted))
+    return [
+        CompanyFulfilment(
+            company=companies[pk],
+            committed=committed.get(pk, ZERO),
+            ordered=ordered.get(pk, ZERO),
+            accepted=accepted.get(pk, ZERO),
+            paid_on_time=paid_on_time.get(pk, ZERO),
+        )
+        for pk in sorted(companies, key=lambda pk: str(companies[pk]))
+    ]
+
+
+# --- Everything the dashboard shows ---------------------------------------------------------
+
+
+@dataclass
+class ImpactSummary:
+    filters: ImpactFilters
+    households: HouseholdFigures
+    money: MoneyFigures
+    fulfilment: list[CompanyFulfilment]
+
+
+def impact_summary(user, filters: ImpactFilters) -> ImpactSummary:
+    return ImpactSummary(
+        filters=filters,
+        households=household_figures(user, filters),
+        money=money_figures(user, filters),
+        fulfilment=fulfilment_by_company(user, filters),
+    )
+
+
+__all__ = [
+    "FIGURES",
+    "CompanyFulfilment",
+    "HouseholdFigures",
+    "HouseholdRow",
+    "ImpactFilters",
+    "ImpactSummary",
+    "MoneyFigures",
+    "can_view_dashboard",
+    "drilldown",
+    "drilldown_count",
+    "entries",
+    "filter_choices",
+    "fulfilment_by_company",
+    "groups_in_scope",
+    "household_figures",
+    "impact_summary",
+    "money_figures",
+    "population",
+]
