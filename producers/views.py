@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from marketplace import audit
 
-from . import selectors, services
+from . import ledger, selectors, services
 from .forms import ConsentForm, ErasureForm, VerificationForm
 from .models import Household
 from .permissions import consent_policy, group_policy, household_policy
@@ -54,6 +54,7 @@ def household_detail(request, pk):
         "can_record_consent": consent_policy.user_has_permission(request.user, "record") and not household.is_erased,
         "can_erase": household_policy.user_has_permission(request.user, "erase") and not household.is_erased,
         "can_edit": household_policy.user_has_permission(request.user, "change") and not household.is_erased,
+        **ledger.poverty_panel(household),  # status now, its history and marketplace income by year
     }
     return TemplateResponse(request, "producers/admin/household_detail.html", context)
 
