@@ -53,6 +53,7 @@ bench: $(VENV)/.installed-test
 	-$(BIN)/python bench/run.py
 	-$(BIN)/python bench/import_households.py
 	-$(BIN)/python bench/catalogue.py
+	-$(BIN)/python bench/impact.py
 
 # Developers only (needs GNU gettext): refresh and compile the Thai catalogue, then translate it.
 messages: $(VENV)/.installed
