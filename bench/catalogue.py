@@ -19,9 +19,11 @@ What it does, in a throw-away directory (database, media, static files):
 request (the page might show the visitor a message), so they reach the view and the database,
 without the session lookup a `sessionid` cookie would add. The anonymous page cache is then off,
 but the data caches every visitor's page is built from stay on, as they are for signed-in users:
-product cards (cms.catalogue.prepare_cards) and the filter choices (cms.catalogue.filter_choices),
-both kept under the page cache's generation, so any publish empties them. After the warm-up, the
-cards of the page measured are in them; each worker fills its own. "Cached" requests are an
+product cards (cms.catalogue.prepare_cards), filter choices, result counts per set of filters,
+breadcrumb ancestors and routes (cms.cache.remember, cms.cache.cached_route), all kept under the
+page cache's generation, so any publish empties them. After the warm-up, what the page measured
+needs is in them; each worker fills its own. The query for the page of results, the search
+itself, the page's own data and all the rendering run on every request. "Cached" requests are an
 anonymous visitor's, after one warm-up request per gunicorn worker (each worker has its own
 local-memory cache here; with REDIS_URL set they would share one).
 
@@ -427,7 +429,8 @@ def main() -> None:
                 rows.append((name, "cached", measure(site_port, path, "")))
 
         print()
-        print("uncached: anonymous page cache off (messages cookie); card and filter-choice caches on")
+        print("uncached: anonymous page cache off (messages cookie); data caches on: product cards,")
+        print("          filter choices, result counts, breadcrumbs, routes (all emptied by any publish)")
         print("cached:   anonymous page cache on (cms.cache.AnonymousPageCacheMiddleware)")
         print(f"{'URL':<24} {'mode':<9} {'req/s':>9} {'latency':>10} {'vs bare':>8}  target")
         for name, mode, rate in rows:
