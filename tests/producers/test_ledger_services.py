@@ -446,10 +446,9 @@ def test_who_records_payouts(group, manager):
 
 
 @pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL: two connections paying out at once")
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_payouts_that_each_fit_but_not_together_one_is_refused(company, rice, manager, households, group):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: two connections paying out at once")
     delivery = market_delivery(company, rice, manager, quantity="8")
     contribute(delivery, [(households[0], "8")], manager)
     accept(delivery)
