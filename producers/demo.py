@@ -1,6 +1,12 @@
 """Demo data for producers (called by `manage.py seed_demo`): Kalasin University, eight producer
-groups in Kalasin and Roi Et, about 200 households with clearly fictional names. Idempotent: keyed
-by codes, and a fixed random seed makes every run produce the same figures."""
+groups in Kalasin and Roi Et, about 200 households with clearly fictional names, and a follow-up
+income survey of most of them (`_seed_follow_up_surveys`). Idempotent: keyed by codes, and a fixed
+random seed makes every run produce the same figures.
+
+The follow-up survey is dated `FOLLOW_UP_DAYS_AGO`, just before this year's agreements began
+(orders.demo), so what the households earned through the marketplace since is added on top of it
+by `HouseholdQuerySet.with_current_status`: together they lift some households over the line and
+leave others poor or very poor."""
 
 import datetime
 import random
@@ -19,6 +25,7 @@ from .models import (
     Enrolment,
     GroupMembership,
     Household,
+    IncomeSurvey,
     Institution,
     PovertySource,
     ProducerGroup,
@@ -44,6 +51,7 @@ GIVEN_NAMES = ["สมปอง", "บุญมา", "คำปุน", "หน�
 FAMILY_NAMES = ["ทดสอบดี", "ทดสอบงาม", "ตัวอย่างศรี", "สมมุติสุข", "ทดลองใจ"]
 
 POVERTY_LINE_2023 = Decimal("3043")
+FOLLOW_UP_DAYS_AGO = 100  # before the demo agreements' first sales (orders.demo: valid from 90 days ago)
 
 
 def _fake_citizen_id(rng: random.Random) -> str:
@@ -136,4 +144,41 @@ def seed(*, coordinator, manager) -> dict[str, int]:
                     services.consent_record(
                         household=household, status=Consent.Status.WITHDRAWN, recorded_by=coordinator
                     )
-    return {"groups": len(groups), "households_created": households}
+    surveys = _seed_follow_up_surveys(coordinator)
+    return {"groups": len(groups), "households_created": households, "surveys_created": surveys}
+
+
+def _seed_follow_up_surveys(coordinator) -> int:
+    """The programme's follow-up survey of the demo households that consented: four in five were
+    re-surveyed (the rest not reached yet). Their income moved between −10% and +22% since the
+    baseline (prices, harvests, other work), and about one household in ten changed size. Each
+    household is surveyed once: a household that has any survey is left alone, so running again
+    adds nothing."""
+    rng = random.Random(25691)  # its own seed: the households' figures above stay as they were
+    surveyed_on = timezone.localdate() - datetime.timedelta(days=FOLLOW_UP_DAYS_AGO)
+    demo = Household.objects.filter(code__startswith="DEMO-").order_by("code")
+    consenting = set(demo.identifiable().values_list("pk", flat=True))
+    already = set(IncomeSurvey.objects.filter(household__in=demo).values_list("household_id", flat=True))
+    surveys = []
+    for n, household in enumerate(demo):
+        # Draw for every household in the same order, so the figures never depend on which exist.
+        growth = Decimal(rng.randint(90, 122)) / 100
+        resized = rng.random() < 0.1
+        bigger = rng.random() < 0.5
+        if n % 5 == 4 or household.pk not in consenting or household.pk in already:
+            continue
+        members = household.members
+        if resized:
+            members = members + 1 if bigger or members == 1 else members - 1
+        surveys.append(
+            IncomeSurvey(
+                household=household,
+                surveyed_on=surveyed_on,
+                annual_income=(household.baseline_annual_income * growth).quantize(Decimal("1")),
+                members=members,
+                source=PovertySource.PROGRAMME,
+                recorded_by=coordinator,
+            )
+        )
+    IncomeSurvey.objects.bulk_create(surveys)
+    return len(surveys)
