@@ -13,6 +13,17 @@ def _clear_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _reset_fake_stripe():
+    # The offline Stripe keeps its objects and idempotency keys per process; a test's database is
+    # rolled back, so the next test would meet the previous test's invoices under the same keys.
+    from orders.stripe_fake import FAKE
+
+    FAKE.reset()
+    yield
+    FAKE.reset()
+
+
 @pytest.fixture
 def password():
     return PASSWORD
