@@ -50,7 +50,8 @@ class Command(BaseCommand):
         for email, _name, role in DEMO_ACCOUNTS:
             self.stdout.write(f"  {role:<18} {email}")
         self.stdout.write(
-            f"Producer groups: {figures['groups']}; households created this run: {figures['households_created']}"
+            f"Producer groups: {figures['groups']}; households created this run: {figures['households_created']}; "
+            f"follow-up income surveys: {figures['surveys_created']}"
         )
         self.stdout.write(
             f"Catalogue created this run: {catalogue['products']} products, {catalogue['images']} photos, "
@@ -59,7 +60,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"Partner companies created this run: {companies['companies']}; agreements: {offtake['agreements']}, "
-            f"call-offs: {offtake['call_offs']}"
+            f"call-offs: {offtake['call_offs']}; deliveries: {offtake['deliveries']}; payouts: {offtake['payouts']}"
         )
         if offtake["skipped"]:
             self.stdout.write(f"Agreements skipped (their demo products do not exist): {', '.join(offtake['skipped'])}")
