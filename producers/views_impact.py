@@ -30,10 +30,17 @@ FIGURE_LABELS = {
 
 
 class ImpactFilterForm(forms.Form):
+    # <input type=date> takes only YYYY-MM-DD: the Thai d/m/Y value would be dropped by the browser.
     date_from = forms.DateField(
-        label=gettext_lazy("from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    date_to = forms.DateField(label=gettext_lazy("to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(
+        label=gettext_lazy("to"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
     province = forms.ChoiceField(label=gettext_lazy("province"), required=False)
     district = forms.ChoiceField(label=gettext_lazy("district"), required=False)
     group = forms.ModelChoiceField(label=gettext_lazy("producer group"), queryset=None, required=False)

@@ -150,3 +150,16 @@ def test_the_dashboard_query_count_does_not_grow_with_households(client, program
 
     assert response.context["summary"].households.enrolled == 45
     assert len(small) <= 45  # the admin page itself (menu, session, user) takes about 25
+
+
+def test_the_period_inputs_keep_an_iso_date_whatever_the_language(client, programme):
+    # A browser's <input type=date> drops any value that is not YYYY-MM-DD: the Thai d/m/Y
+    # rendering emptied the period after every submit.
+    client.force_login(programme.coordinator)
+
+    for language in ("th", "en"):
+        client.cookies["django_language"] = language
+        html = client.get(reverse("impact:dashboard") + "?" + PERIOD).content.decode()
+
+        assert 'value="2026-01-01"' in html
+        assert 'value="2026-10-31"' in html
