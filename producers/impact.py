@@ -28,13 +28,14 @@ statements); the programme-wide figures are the coordinators' (see views_impact)
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 import geothai
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import DecimalField, Exists, F, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
@@ -226,19 +227,74 @@ def _date(value: datetime.date):
     return connection.ops.adapt_datefield_value(value)
 
 
+@contextlib.contextmanager
+def _cursor():
+    """A cursor for the dashboard's set-based queries. On PostgreSQL, for this transaction only:
+    no just-in-time compilation (the planner's estimates for joined CTEs run into the billions,
+    so it would spend over a second compiling a query that runs in less), and enough working
+    memory to hash and sort 100,000 households without spilling to disk (inside a request's
+    transaction, until its end)."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            yield cursor
+        return
+    # No savepoint: set_config(…, true) lasts until the end of the transaction, and a savepoint
+    # would cost two more statements per query.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true)")
+        yield cursor
+
+
+def _period_condition(user, filters: ImpactFilters) -> tuple[str, list]:
+    """The `entries` filters as one SQL condition on the ledger row `e` (the household condition
+    excepted: the caller joins the population): so one pass over the ledger can sum both the
+    period's income and the income that updates each household's status."""
+    from orders.models import DeliveryLine, Order
+
+    parts, params = [], []
+
+    def subquery(column: str, queryset) -> None:
+        sql, sub_params = _sql(queryset.order_by().values("pk"))
+        parts.append(f"e.{column} IN ({sql})")
+        params.extend(sub_params)
+
+    subquery("group_id", _filtered_groups(user, filters))
+    if filters.date_from:
+        parts.append("e.earned_on >= %s")
+        params.append(_date(filters.date_from))
+    if filters.date_to:
+        parts.append("e.earned_on <= %s")
+        params.append(_date(filters.date_to))
+    if filters.agreement is not None or filters.company is not None:
+        orders = Order.objects.all()
+        if filters.agreement is not None:
+            orders = orders.filter(agreement=filters.agreement)
+        if filters.company is not None:
+            orders = orders.filter(company=filters.company)
+        subquery("order_id", orders)
+    if filters.category is not None:
+        subquery("delivery_line_id", DeliveryLine.objects.filter(order_line__product__category=filters.category))
+    return " AND ".join(parts), params
+
+
 def _household_rows_sql(user, filters: ImpactFilters) -> tuple[str, list] | None:
     """(The SQL here and in its callers is assembled only from constants and querysets compiled by
     Django; every value travels as a parameter: hence the S608 exemptions.)
     A `WITH … ` prefix ending in the CTE `statuses`: one row per household of the population
     with baseline_income, baseline_status, current_income, current_status, earning (0/1), paid
-    (its entries in the period) and uplift."""
+    (its entries in the period) and uplift.
+
+    The ledger is read once in full (`flows`), without joining anything per row: each
+    household's rows are summed for the period's figures (`entries`' conditions) and over the 12
+    months before "as of" (every group). The income that updates the status is the latter less
+    what was earned up to the latest measurement, for the households measured within those 12
+    months: only their rows in that stretch are read again (`measured_in_window`), through the
+    index on (household, earned on)."""
     as_of = filters.as_of
     year_ago = as_of - datetime.timedelta(days=365)
     try:
         scope_sql, scope_params = _sql(population(user, filters).order_by().values("pk"))
-        period_sql, period_params = _sql(
-            entries(user, filters, households=False).values("household_id").annotate(paid=Sum("amount"))
-        )
+        period_sql, period_params = _period_condition(user, filters)
     except EmptyResultSet:  # nothing in scope: Django will not even write the query
         return None
     lines = list(PovertyLine.objects.order_by("-year").values_list("year", "baht_per_person_month"))
@@ -257,40 +313,50 @@ def _household_rows_sql(user, filters: ImpactFilters) -> tuple[str, list] | None
     else:
         year_end = "(CAST(h.baseline_year AS TEXT) || '-12-31')"
         current_line = "%s * r.current_members"
+    # Computed once and reused (both engines would otherwise be free to inline them twice).
+    materialized = "MATERIALIZED "
     very_poor = str(VERY_POOR_SHARE)
     sql = f"""
-WITH scope(pk) AS ({scope_sql}),
+WITH scope(pk) AS {materialized}({scope_sql}),
 latest AS (
   SELECT s.household_id, s.annual_income, s.members, s.surveyed_on,
          ROW_NUMBER() OVER (PARTITION BY s.household_id ORDER BY s.surveyed_on DESC, s.id DESC) AS rn
-  FROM producers_incomesurvey s
-  WHERE s.surveyed_on <= %s AND s.household_id IN (SELECT pk FROM scope)
+  FROM producers_incomesurvey s JOIN scope ON scope.pk = s.household_id
+  WHERE s.surveyed_on <= %s
 ),
-hh AS (
+hh AS {materialized}(
   SELECT h.id, h.code, h.baseline_annual_income AS baseline_income,
          ({baseline_line}) * 12 * h.members AS baseline_line,
          COALESCE(l.annual_income, h.baseline_annual_income) AS measured_income,
          COALESCE(l.members, h.members) AS current_members,
          COALESCE(l.surveyed_on, h.baseline_date, {year_end}) AS measured_on
-  FROM producers_household h
+  FROM scope JOIN producers_household h ON h.id = scope.pk
   LEFT JOIN latest l ON l.household_id = h.id AND l.rn = 1
-  WHERE h.id IN (SELECT pk FROM scope)
 ),
-recent AS (
-  SELECT e.household_id, SUM(e.amount) AS amount
-  FROM producers_householdincomeentry e JOIN hh ON hh.id = e.household_id
-  WHERE e.earned_on > hh.measured_on AND e.earned_on > %s AND e.earned_on <= %s
+flows AS (
+  SELECT e.household_id,
+         SUM(CASE WHEN {period_sql} THEN e.amount END) AS paid,
+         SUM(CASE WHEN {period_sql} THEN 1 ELSE 0 END) AS period_rows,
+         SUM(CASE WHEN e.earned_on > %s AND e.earned_on <= %s THEN e.amount END) AS window_income
+  FROM producers_householdincomeentry e
+  WHERE e.household_id IN (SELECT pk FROM scope)
   GROUP BY e.household_id
 ),
-period AS ({period_sql}),
+measured_in_window AS (
+  SELECT e.household_id, SUM(e.amount) AS amount
+  FROM hh JOIN producers_householdincomeentry e ON e.household_id = hh.id
+  WHERE hh.measured_on > %s AND e.earned_on > %s AND e.earned_on <= hh.measured_on AND e.earned_on <= %s
+  GROUP BY e.household_id
+),
 r AS (
   SELECT hh.id, hh.code, hh.baseline_income, hh.baseline_line, hh.current_members,
-         hh.measured_income + COALESCE(recent.amount, 0) AS current_income,
-         CASE WHEN period.household_id IS NULL THEN 0 ELSE 1 END AS earning,
-         COALESCE(period.paid, 0) AS paid
+         hh.measured_income + COALESCE(flows.window_income, 0) - COALESCE(measured_in_window.amount, 0)
+           AS current_income,
+         CASE WHEN COALESCE(flows.period_rows, 0) > 0 THEN 1 ELSE 0 END AS earning,
+         COALESCE(flows.paid, 0) AS paid
   FROM hh
-  LEFT JOIN recent ON recent.household_id = hh.id
-  LEFT JOIN period ON period.household_id = hh.id
+  LEFT JOIN flows ON flows.household_id = hh.id
+  LEFT JOIN measured_in_window ON measured_in_window.household_id = hh.id
 ),
 lined AS (SELECT r.*, {current_line} AS current_line FROM r),
 statuses AS (
@@ -311,9 +377,13 @@ statuses AS (
         *scope_params,
         _date(as_of),
         *baseline_params,
+        *period_params,
+        *period_params,
         _date(year_ago),
         _date(as_of),
-        *period_params,
+        _date(year_ago),
+        _date(year_ago),
+        _date(as_of),
         *current_line_params,
     ]
     return sql, params
@@ -391,7 +461,7 @@ def household_figures(user, filters: ImpactFilters) -> HouseholdFigures:
   {", ".join(counts)},
   {median}
 FROM statuses"""  # noqa: S608
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(prefix + select, params)
         row = cursor.fetchone()
     enrolled, known, earning, paid, mean, crossed, very_poor, members = row[:8]
@@ -423,7 +493,7 @@ def _median_sqlite(prefix: str, params: list, count: int) -> Decimal:
     database with ORDER BY … LIMIT/OFFSET: only one or two values come back."""
     take = 1 if count % 2 else 2
     offset = (count - 1) // 2
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(
             prefix + "SELECT uplift FROM statuses WHERE earning = 1 ORDER BY uplift LIMIT %s OFFSET %s",  # noqa: S608
             [*params, take, offset],
@@ -463,7 +533,7 @@ def drilldown_count(user, filters: ImpactFilters, figure: str) -> int:
     if built is None:
         return 0
     prefix, params = built
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(prefix + f"SELECT COUNT(*) FROM statuses WHERE {FIGURE_CONDITIONS[figure]}", params)  # noqa: S608
         return cursor.fetchone()[0]
 
@@ -484,7 +554,7 @@ def drilldown(user, filters: ImpactFilters, figure: str, *, limit: int | None = 
     if limit is not None:
         sql += " LIMIT %s OFFSET %s"
         params = [*params, limit, offset]
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     households = (
@@ -522,20 +592,42 @@ class MoneyFigures:
 
 
 def money_figures(user, filters: ImpactFilters, *, top: int = 10) -> MoneyFigures:
-    """Income to households per month and per group (top `top` by amount): two grouped sums."""
-    rows = entries(user, filters)
-    monthly = [
-        (row["month"], _money(row["total"]))
-        for row in rows.annotate(month=TruncMonth("earned_on"))
-        .values("month")
-        .annotate(total=Sum("amount"))
-        .order_by("month")
-    ]
-    by_group_rows = list(rows.values("group_id").annotate(total=Sum("amount")).order_by("-total", "group_id")[:top])
-    groups = Group.objects.in_bulk([row["group_id"] for row in by_group_rows])
-    return MoneyFigures(
-        monthly=monthly, by_group=[(groups[row["group_id"]], _money(row["total"])) for row in by_group_rows]
+    """Income to households per month and per group (top `top` by amount): one pass over the
+    ledger sums the entries by group and month, and both totals are summed from that."""
+    try:
+        by_group_month, params = _sql(
+            entries(user, filters)
+            .annotate(month=TruncMonth("earned_on"))
+            .values("group_id", "month")
+            .annotate(total=Sum("amount"))
+        )
+    except EmptyResultSet:
+        return MoneyFigures(monthly=[], by_group=[])
+    sql = f"""WITH gm AS MATERIALIZED ({by_group_month})
+SELECT 'month', NULL, month, SUM(total) FROM gm GROUP BY month
+UNION ALL
+SELECT 'group', group_id, NULL, total FROM (
+  SELECT group_id, SUM(total) AS total FROM gm GROUP BY group_id ORDER BY total DESC, group_id LIMIT %s
+) top_groups"""  # noqa: S608
+    with _cursor() as cursor:
+        cursor.execute(sql, [*params, top])
+        rows = cursor.fetchall()
+    monthly = sorted((_month(month), _money(total)) for kind, _pk, month, total in rows if kind == "month")
+    by_group_rows = sorted(
+        ((pk, _money(total)) for kind, pk, _month_value, total in rows if kind == "group"),
+        key=lambda row: (-row[1], row[0]),
     )
+    groups = Group.objects.in_bulk([pk for pk, _total in by_group_rows])
+    return MoneyFigures(monthly=monthly, by_group=[(groups[pk], total) for pk, total in by_group_rows])
+
+
+def _month(value) -> datetime.date:
+    """TruncMonth as the raw cursor returns it: a date, a (midnight) datetime, or SQLite's text."""
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, str):
+        return datetime.date.fromisoformat(value[:10])
+    return value
 
 
 # --- Agreement fulfilment -------------------------------------------------------------------
