@@ -300,6 +300,18 @@ def _new_order_number() -> str:
     return f"tmp-{uuid.uuid4().hex[:24]}"  # replaced by the real number once the row has its id
 
 
+class CallOffRefused(ValidationError):
+    """A call-off refused line by line. Besides the messages it carries the figures seen under the
+    lines' locks, for callers that answer machines (the API's over-commit problem): `remaining`
+    {line id: committed − ordered} for every line asked for, and `over_committed`, the ids of the
+    lines asked for more than remains."""
+
+    def __init__(self, messages, *, remaining: dict[int, Decimal], over_committed: set[int]):
+        super().__init__(messages, code="call_off_refused")
+        self.remaining = remaining
+        self.over_committed = over_committed
+
+
 def check_call_off_quantity(line: AgreementLine, quantity: Decimal, ordered: Decimal) -> str | None:
     """Why this quantity cannot be called off on this line now (None: it can)."""
     name = line.product.title
@@ -364,7 +376,12 @@ def call_off_place(
             if (problem := check_call_off_quantity(line, wanted[line_id], ordered.get(line_id, ZERO)))
         ]
         if problems:
-            raise ValidationError(problems, code="call_off_refused")
+            remaining = {pk: line.committed_quantity - ordered.get(pk, ZERO) for pk, line in lines.items()}
+            raise CallOffRefused(
+                problems,
+                remaining=remaining,
+                over_committed={line_id for line_id in lines if wanted[line_id] > remaining[line_id]},
+            )
 
         by_group = defaultdict(list)
         for line in lines.values():
