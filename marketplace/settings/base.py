@@ -53,11 +53,17 @@ if CITIZEN_ID_HASH_KEY == SECRET_KEY:
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
+# Buyer API (api/): requests per key in each fixed window of API_RATE_WINDOW seconds.
+API_RATE_LIMIT = int(os.environ.get("API_RATE_LIMIT", "120"))
+API_RATE_WINDOW = 60
+
 INSTALLED_APPS = [
     "marketplace",
     "producers",
     "buyers",
     "orders",
+    "api",
+    "ninja",  # django-ninja: its bundled Swagger UI templates and static files (no CDN)
     "cms",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
