@@ -19,7 +19,6 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse
-from django.utils import timezone
 from ninja import NinjaAPI, Schema, Swagger
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
@@ -266,7 +265,11 @@ def _validation(request, exc: NinjaValidationError):
 @api.exception_handler(DjangoValidationError)
 def _django_validation(request, exc: DjangoValidationError):
     if hasattr(exc, "message_dict"):
-        errors = [{"loc": [field], "msg": str(m), "type": "invalid"} for field, ms in exc.message_dict.items() for m in ms]
+        errors = [
+            {"loc": [field], "msg": str(message), "type": "invalid"}
+            for field, messages in exc.message_dict.items()
+            for message in messages
+        ]
     else:
         errors = [{"loc": [], "msg": str(m), "type": "invalid"} for m in exc.messages]
     detail = "; ".join(e["msg"] for e in errors)

@@ -168,9 +168,7 @@ class ApiKey(models.Model):
 
     Scope = ApiKeyScope
 
-    company = models.ForeignKey(
-        Company, verbose_name=_("company"), on_delete=models.CASCADE, related_name="api_keys"
-    )
+    company = models.ForeignKey(Company, verbose_name=_("company"), on_delete=models.CASCADE, related_name="api_keys")
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(_("prefix"), max_length=8, editable=False)
     key_hash = models.CharField(max_length=64, unique=True, editable=False)

@@ -34,6 +34,7 @@ urlpatterns = [
     path("sitemap.xml", sitemap, name="sitemap"),
     path("search/", search.search, name="search"),
     path("payments/", include("orders.payment_urls")),
+    path("api/v1/", include("api.urls")),
 ]
 
 if settings.DEBUG:
