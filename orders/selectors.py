@@ -34,7 +34,11 @@ HUNDRED = Decimal("100")
 
 def agreements_for_buyer(user) -> QuerySet[PurchaseAgreement]:
     """Activated agreements of the user's companies (drafts are the coordinators' business)."""
-    company_ids = list(buyer_selectors.company_roles(user))
+    return agreements_for_companies(list(buyer_selectors.company_roles(user)))
+
+
+def agreements_for_companies(company_ids) -> QuerySet[PurchaseAgreement]:
+    """Activated agreements of these companies: the portal's rule, also the buyer API's (by key)."""
     return (
         PurchaseAgreement.objects.filter(company_id__in=company_ids, activated_at__isnull=False)
         .select_related("company", "institution")
