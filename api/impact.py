@@ -1,3 +1,85 @@
-from ninja import Router
+"""GET /impact: the company's impact statement (buyers.impact.statement), suppressed exactly as in
+the portal: a suppressed figure is {"value": null, "suppressed": true, "display": "<5"}."""
+
+from __future__ import annotations
+
+import datetime
+
+from ninja import Field, Query, Router, Schema
+
+from buyers import impact
+
+from .agreements import agreement_for_key
+from .base import Problem, require_scope
+from .schemas import ImpactOut
 
 router = Router(tags=["impact"])
+
+EARLIEST = datetime.date(2000, 1, 1)
+LATEST = datetime.date(2100, 12, 31)
+
+
+class ImpactQuery(Schema):
+    date_from: datetime.date | None = Field(None, description="Paid from (inclusive), YYYY-MM-DD.")
+    date_to: datetime.date | None = Field(None, description="Paid until (inclusive), YYYY-MM-DD.")
+    agreement: str | None = Field(
+        None,
+        max_length=40,
+        description=f"An agreement code of the company, or '{impact.MARKETPLACE}' for marketplace purchases only.",
+    )
+
+
+def _figure(figure: impact.Figure) -> dict:
+    if figure.suppressed:
+        display = f"<{impact.MIN_HOUSEHOLDS}"
+    elif figure.value is None:
+        display = "—"
+    else:
+        display = str(figure.value)
+    return {"value": figure.value, "suppressed": figure.suppressed, "display": display}
+
+
+@router.get("/impact", response=ImpactOut, summary="The company's impact statement")
+def get_impact(request, params: Query[ImpactQuery]):
+    """Aggregates only. Counts of 1 to 4 households, and the figures that would describe them, are
+    suppressed (see buyers/impact.py for the rules)."""
+    require_scope(request, "read")
+    for name in ("date_from", "date_to"):
+        value = getattr(params, name)
+        if value is not None and not EARLIEST <= value <= LATEST:
+            raise _invalid(name, f"{name} must be between {EARLIEST} and {LATEST}.")
+    if params.date_from and params.date_to and params.date_from > params.date_to:
+        raise _invalid("date_from", "The period must start before it ends.")
+    agreement, marketplace_only = None, False
+    if params.agreement == impact.MARKETPLACE:
+        marketplace_only = True
+    elif params.agreement:
+        agreement = agreement_for_key(request, params.agreement)
+    filters = impact.StatementFilters(
+        date_from=params.date_from, date_to=params.date_to, agreement=agreement, marketplace_only=marketplace_only
+    )
+    statement = impact.statement(request.auth.company, filters)
+    return {
+        "company": statement.company.name_th,
+        "date_from": filters.date_from,
+        "date_to": filters.date_to,
+        "as_of": filters.as_of,
+        "agreement": agreement.code if agreement else None,
+        "marketplace_only": marketplace_only,
+        "households_reached": _figure(statement.households_reached),
+        "paid_to_households": _figure(statement.paid_to_households),
+        "purchase_value": statement.purchase_value,
+        "share_reached_percent": _figure(statement.share_reached),
+        "crossed_poverty_line": _figure(statement.crossed),
+        "crossed_poverty_line_percent": _figure(statement.crossed_share),
+    }
+
+
+def _invalid(field: str, message: str) -> Problem:
+    return Problem(
+        422,
+        "validation",
+        "Invalid input",
+        message,
+        errors=[{"loc": ["query", field], "msg": message, "type": "value_error"}],
+    )
