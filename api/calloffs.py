@@ -1,0 +1,132 @@
+"""POST /agreements/{code}/calloffs: a call-off from a procurement system, placed by
+orders.services.call_off_place (the same checks as the buyer portal: active agreement, lines of
+the agreement, minimum and maximum per call-off, remaining quantity under the lines' locks) and
+made safe to retry by an Idempotency-Key (api.idempotency).
+
+Answers: 201 {"orders": [...]} (one order per producer group); 409 over-commit when a line asks
+for more than remains, with `lines` giving the remaining quantity of every line asked for; 422
+validation for any other refusal; 400 when the Idempotency-Key is missing or malformed; 409
+conflict when the key was used for a different request; 404 for an agreement that is not the
+company's (or not activated).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from ninja import Field, Path, Router, Schema
+from ninja.responses import NinjaJSONEncoder
+
+from orders import selectors, services
+from orders.models import ZERO, PurchaseAgreement
+
+from . import idempotency
+from .base import Problem, ProblemSchema, api, not_found, require_scope
+from .orders import AGREEMENT_CODE_PATTERN, MAX_ID, OrderOut, QuantityIn, Text, order_out, orders_of, quantity
+
+router = Router(tags=["call-offs"])
+
+
+class CallOffLineIn(Schema):
+    line_id: int = Field(ge=1, le=MAX_ID, description="The agreement line's id (GET /agreements/{code}).")
+    quantity: QuantityIn
+
+
+class CallOffIn(Schema):
+    lines: list[CallOffLineIn] = Field(min_length=1, max_length=500)
+    note: Text = Field("", max_length=2000, description="A note for the producer groups.")
+
+
+class CallOffOut(Schema):
+    orders: list[OrderOut] = Field(description="One order per producer group.")
+
+
+def _place(request, agreement: PurchaseAgreement, payload: CallOffIn) -> tuple[int, dict]:
+    quantities: dict[int, object] = {}
+    for line in payload.lines:
+        if line.line_id in quantities:
+            raise _invalid(_("Line %(id)s appears twice.") % {"id": line.line_id})
+        quantities[line.line_id] = line.quantity
+    try:
+        orders = services.call_off_place(
+            agreement=agreement, quantities=quantities, placed_by=request.auth.created_by, note=payload.note
+        )
+    except services.CallOffRefused as refusal:
+        if refusal.over_committed:
+            raise _over_commit(refusal, quantities) from None
+        raise _invalid(*refusal.messages) from None
+    except ValidationError as error:
+        raise _invalid(*error.messages) from None
+    placed = list(orders_of(request.auth.company).filter(pk__in=[order.pk for order in orders]).order_by("pk"))
+    body = CallOffOut(orders=[order_out(order) for order in placed]).model_dump(by_alias=True)
+    # Stored as the JSON the client receives (dates and times as the API writes them).
+    return 201, json.loads(json.dumps(body, cls=NinjaJSONEncoder))
+
+
+def _render(request, answer: idempotency.Answer):
+    """The first answer and every replay go through the schema the same way: PostgreSQL's jsonb
+    does not keep the stored body's key order, the schema restores it, so a replay is byte for
+    byte the first response."""
+    body = CallOffOut.model_validate(answer.body).model_dump(by_alias=True)
+    response = api.create_response(request, body, status=answer.status)
+    if answer.replayed:
+        response[idempotency.REPLAYED_HEADER] = "true"
+    return response
+
+
+def _over_commit(refusal: services.CallOffRefused, quantities) -> Problem:
+    return Problem(
+        409,
+        "over-commit",
+        _("Over-commit"),
+        " ".join(refusal.messages),
+        lines=[
+            {
+                "line_id": line_id,
+                "requested": quantity(quantities[line_id]),
+                "remaining": quantity(max(remaining, ZERO)),
+                "over_committed": line_id in refusal.over_committed,
+            }
+            for line_id, remaining in sorted(refusal.remaining.items())
+        ],
+        errors=[{"loc": ["body", "lines"], "msg": message, "type": "over_commit"} for message in refusal.messages],
+    )
+
+
+def _invalid(*messages: str) -> Problem:
+    return Problem(
+        422,
+        "validation",
+        _("Call-off refused"),
+        " ".join(messages),
+        errors=[{"loc": ["body", "lines"], "msg": message, "type": "invalid"} for message in messages],
+    )
+
+
+@router.post(
+    "/agreements/{code}/calloffs",
+    response={201: CallOffOut, 409: ProblemSchema},
+    summary="Place a call-off under an agreement",
+    openapi_extra={"parameters": [idempotency.HEADER_DOC]},
+)
+def call_off_create(request, code: Annotated[str, Path(pattern=AGREEMENT_CODE_PATTERN)], payload: CallOffIn):
+    """Order quantities of the agreement's lines; one order is created per producer group.
+    Requires an `Idempotency-Key` header. Over-commit answers 409 with type `over-commit` and
+    `lines: [{line_id, requested, remaining, over_committed}]`; a reused key with a different body
+    answers 409 with type `conflict`. Concurrent requests with the same key: one places, the
+    other waits and gets the stored response."""
+    require_scope(request, "order")
+    key = idempotency.key_from(request)
+    agreement = selectors.agreements_for_companies([request.auth.company_id]).filter(code=code).first()
+    if agreement is None:
+        raise not_found(f"No agreement {code} for this company.")
+    answer = idempotency.run_once(
+        api_key=request.auth,
+        key=key,
+        request_hash=idempotency.fingerprint(request, json.loads(request.body)),
+        action=lambda: _place(request, agreement, payload),
+    )
+    return _render(request, answer)
