@@ -313,8 +313,10 @@ def _household_rows_sql(user, filters: ImpactFilters) -> tuple[str, list] | None
     else:
         year_end = "(CAST(h.baseline_year AS TEXT) || '-12-31')"
         current_line = "%s * r.current_members"
-    # Computed once and reused (both engines would otherwise be free to inline them twice).
+    # Computed once and reused (both engines would otherwise be free to inline them twice);
+    # on SQLite `statuses` too, which the median reads again (see household_figures).
     materialized = "MATERIALIZED "
+    statuses_hint = "MATERIALIZED " if connection.vendor == "sqlite" else ""
     very_poor = str(VERY_POOR_SHARE)
     sql = f"""
 WITH scope(pk) AS {materialized}({scope_sql}),
@@ -359,7 +361,7 @@ r AS (
   LEFT JOIN measured_in_window ON measured_in_window.household_id = hh.id
 ),
 lined AS (SELECT r.*, {current_line} AS current_line FROM r),
-statuses AS (
+statuses AS {statuses_hint}(
   SELECT lined.*,
          current_income - baseline_income AS uplift,
          CASE WHEN baseline_line IS NULL THEN '{PovertyStatus.UNKNOWN}'
@@ -434,7 +436,7 @@ STATUSES = [PovertyStatus.VERY_POOR, PovertyStatus.POOR, PovertyStatus.ABOVE, Po
 
 def household_figures(user, filters: ImpactFilters) -> HouseholdFigures:
     """Enrolled, earning, paid, uplift (mean and median), crossed, very poor and the status
-    counts before/after: one query (two on SQLite, which has no percentile_cont)."""
+    counts before/after: one query."""
     built = _household_rows_sql(user, filters)
     if built is None:
         return HouseholdFigures(
@@ -446,11 +448,15 @@ def household_figures(user, filters: ImpactFilters) -> HouseholdFigures:
     for column in ("baseline_status", "current_status"):
         for status in STATUSES:
             counts.append(f"SUM(CASE WHEN {column} = '{status}' THEN 1 ELSE 0 END)")
-    median = (
-        "percentile_cont(0.5) WITHIN GROUP (ORDER BY uplift) FILTER (WHERE earning = 1)"
-        if connection.vendor == "postgresql"
-        else "NULL"
-    )
+    if connection.vendor == "postgresql":
+        median = "percentile_cont(0.5) WITHIN GROUP (ORDER BY uplift) FILTER (WHERE earning = 1)"
+    else:
+        # No percentile_cont: the lower and upper middle rows (the same row for an odd count),
+        # found by ORDER BY … LIMIT 1 OFFSET over the materialised `statuses`; averaged below
+        # in Decimal, so the median is as exact as PostgreSQL's.
+        earning_count = "(SELECT COUNT(*) FROM statuses WHERE earning = 1)"
+        middle = "(SELECT uplift FROM statuses WHERE earning = 1 ORDER BY uplift LIMIT 1 OFFSET {})"
+        median = f"{middle.format(f'({earning_count} - 1) / 2')}, {middle.format(f'{earning_count} / 2')}"
     select = f"""SELECT COUNT(*),
   SUM(CASE WHEN baseline_status <> '{PovertyStatus.UNKNOWN}' THEN 1 ELSE 0 END),
   SUM(earning), SUM(paid),
@@ -484,22 +490,9 @@ FROM statuses"""  # noqa: S608
         median_value = row[-1]
         figures.median_uplift = _money(median_value) if median_value is not None else None
     elif figures.earning:
-        figures.median_uplift = _median_sqlite(prefix, params, figures.earning)
+        low, high = row[-2:]
+        figures.median_uplift = _money((Decimal(str(low)) + Decimal(str(high))) / 2)
     return figures
-
-
-def _median_sqlite(prefix: str, params: list, count: int) -> Decimal:
-    """The middle row (odd count) or the mean of the two middle rows (even), found by the
-    database with ORDER BY … LIMIT/OFFSET: only one or two values come back."""
-    take = 1 if count % 2 else 2
-    offset = (count - 1) // 2
-    with _cursor() as cursor:
-        cursor.execute(
-            prefix + "SELECT uplift FROM statuses WHERE earning = 1 ORDER BY uplift LIMIT %s OFFSET %s",  # noqa: S608
-            [*params, take, offset],
-        )
-        values = [Decimal(str(value)) for (value,) in cursor.fetchall()]
-    return _money(sum(values, ZERO) / len(values))
 
 
 # --- Drill-down -----------------------------------------------------------------------------
