@@ -10,7 +10,7 @@ from ninja import Field, Query, Router, Schema
 from buyers import impact
 
 from .agreements import agreement_for_key
-from .base import Problem, require_scope
+from .base import Problem, ProblemSchema, require_scope
 from .schemas import ImpactOut
 
 router = Router(tags=["impact"])
@@ -39,7 +39,7 @@ def _figure(figure: impact.Figure) -> dict:
     return {"value": figure.value, "suppressed": figure.suppressed, "display": display}
 
 
-@router.get("/impact", response=ImpactOut, summary="The company's impact statement")
+@router.get("/impact", response={200: ImpactOut, 404: ProblemSchema}, summary="The company's impact statement")
 def get_impact(request, params: Query[ImpactQuery]):
     """Aggregates only. Counts of 1 to 4 households, and the figures that would describe them, are
     suppressed (see buyers/impact.py for the rules)."""
