@@ -277,6 +277,9 @@ def test_a_marketplace_order_completes_when_delivered_and_accepted(
     market_order.refresh_from_db()
     assert market_order.status == OrderStatus.CONFIRMED  # one delivery still awaits an answer
 
+    for person in (purchaser, rice_manager):  # emails go out in each recipient's language
+        person.preferred_language = "en"
+        person.save(update_fields=["preferred_language"])
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         accept_all(delivery, purchaser)
@@ -294,6 +297,8 @@ def test_the_group_managers_are_told_what_was_accepted(
 ):
     delivery = deliver(call_off, "20", rice_manager)
     line = delivery.lines.get()
+    rice_manager.preferred_language = "en"  # emails go out in the recipient's language
+    rice_manager.save(update_fields=["preferred_language"])
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         fulfilment.delivery_accept(
