@@ -1,4 +1,14 @@
-"""A cache of whole public pages for anonymous visitors: the catalogue, product pages and search.
+"""Caches for the public pages, all kept under one *generation* number (below):
+
+- a cache of whole public pages for anonymous visitors (AnonymousPageCacheMiddleware);
+- data every page request would otherwise ask the database for: the Site (find_site), routes
+  with the routed page (cached_route), view restrictions (restricted_paths), and `remember()`
+  for what pages share (cards, filter choices, result counts, breadcrumbs);
+- fragments of pages that every reader of a URL shares (fragment()), like Django's {% cache %}:
+  the catalogue's listing, a product page less its buy box, search results. The page around a
+  fragment (the visitor's header, messages, CSRF tokens) is rendered on every request.
+
+The whole-page cache:
 
 An entry is keyed by scheme, host and full path (query string included), the active language and
 a *generation* number kept in the same cache. Any change that could alter a public page (a page
@@ -33,15 +43,21 @@ generation), never on another cookie or header.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import operator
 import time
 
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponse
+from django.http.request import split_domain_port
+from django.template.loader import get_template
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from wagtail.models import Page
 
 from marketplace.middleware import requested_language
@@ -139,30 +155,114 @@ def remember(key: str, compute):
 
 
 def cached_route(root, request, path_components: list[str], route):
-    """Wagtail's Page.route for `root` (the site's root page), remembering which page a path led to.
+    """Wagtail's Page.route for `root` (the site's root page), remembering the page a path led to.
 
     Wagtail walks the tree one path segment at a time, two queries a segment (the child, then its
-    specific page): six for a product page. The page a path leads to changes only when a page is
-    published, unpublished, moved or deleted, and each of those starts a new generation, so a
-    remembered route loads the page alone and lets it route itself (which checks it is live).
-    Only routes that the tree alone decided are remembered: a page that routes the rest of the
-    path itself (a RoutablePage) is routed afresh every time."""
+    specific page): six for a product page. The page a path leads to, and everything it holds,
+    changes only when a page is published, unpublished, moved, deleted or saved live, or its
+    stock moves (orders.stock), and each of those starts a new generation. So the page found is
+    kept, as loaded fresh from the database, under the generation, and a remembered route lets
+    that copy route itself (which checks it is live). Each request reads its own copy out of the
+    cache: nothing one request sets on the page reaches another. Only routes that the tree alone
+    decided are remembered: a page that routes the rest of the path itself (a RoutablePage) is
+    routed afresh every time."""
     if not path_components:
         return route(request, path_components)
     path = "/".join(path_components)
     key = f"cms:route:{generation()}:{root.pk}:{hashlib.sha256(path.encode()).hexdigest()}"
-    found = cache.get(key)
-    if found is not None:
-        content_type_id, page_id = found
-        model = ContentType.objects.get_for_id(content_type_id).model_class()
-        page = model.objects.filter(pk=page_id).first() if model else None
-        if page is not None:
-            return page.route(request, [])
+    page = cache.get(key)
+    if page is not None:
+        return page.route(request, [])
     result = route(request, path_components)
     page = result[0]
     if page.url_path == f"{root.url_path}{path}/":
-        cache.set(key, (page.content_type_id, page.pk), timeout())
+        cache.set(key, type(page).objects.get(pk=page.pk), timeout())
     return result
+
+
+# --- What every page request would otherwise ask the database ------------------------------
+
+
+def find_site(request):
+    """Wagtail's Site.find_for_request, remembered per host and port under the generation (saving
+    or deleting a Site starts a new one), with the specific root page already loaded: Wagtail asks
+    for the site and then for the specific root page on every page request."""
+    from wagtail.models import Site
+
+    if not hasattr(request, "_wagtail_site"):
+        hostname = split_domain_port(request._get_raw_host())[0]
+        key = f"cms:site:{generation()}:{hostname}:{request.get_port()}"
+        found = cache.get(key)
+        if found is None:
+            site = Site._find_for_request(request)
+            if site is not None:
+                # Filled in the way Page.specific (a cached_property) fills itself. The root
+                # page stays a plain Page: our pages' `localized(name)` hides Wagtail's
+                # `localized` property, which Wagtail reads on the root before `.specific`.
+                site.root_page.specific = site.root_page.specific
+            found = (site,)
+            cache.set(key, found, timeout())
+        request._wagtail_site = found[0]
+    return request._wagtail_site
+
+
+def restricted_paths() -> tuple[str, ...]:
+    """The tree paths of the pages that carry a view restriction (password, groups, sign-in);
+    their descendants are restricted too. Saving or deleting a restriction starts a new
+    generation. Wagtail reads every restriction for `.public()` and the page's ancestors'
+    restrictions before serving it: with this, neither asks the database while there are none
+    on the way."""
+    from wagtail.models import PageViewRestriction
+
+    return remember(
+        "restricted-paths",
+        lambda: tuple(PageViewRestriction.objects.order_by().values_list("page__path", flat=True).distinct()),
+    )
+
+
+def is_restricted(path: str) -> bool:
+    return any(path.startswith(restricted) for restricted in restricted_paths())
+
+
+def public_only(pages):
+    """`pages.public()` without reading the restrictions from the database each time."""
+    paths = restricted_paths()
+    if not paths:
+        return pages
+    return pages.exclude(functools.reduce(operator.or_, (Q(path__startswith=path) for path in paths)))
+
+
+# --- Fragments of pages ---------------------------------------------------------------------
+
+
+def fragment(request, name: str, render):
+    """The part of a page that is the same for every reader of its URL in one language, whoever
+    they are: `render()` (a string of HTML, or a dict of them), kept under the generation like
+    Django's {% cache %} fragments. Keyed by scheme, host, full path (query string included) and
+    language: what such a part shows may depend on nothing else (not the user, not a cookie, not
+    the session). The page around it (the header with the visitor's account and cart, messages,
+    the language switcher, a form that POSTs with the visitor's CSRF token) is rendered on every
+    request. A preview renders afresh: it shows a draft."""
+    if getattr(request, "is_preview", False):
+        value = render()
+    else:
+        address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+        digest = hashlib.sha256(address.encode()).hexdigest()
+        key = f"cms:fragment:{generation()}:{get_language()}:{name}:{digest}"
+        value = cache.get(key)
+        if value is None:
+            value = render()
+            cache.set(key, value, timeout())
+    if isinstance(value, dict):
+        return {part: mark_safe(html) for part, html in value.items()}  # noqa: S308 - our templates
+    return mark_safe(value)  # noqa: S308 - rendered by our templates
+
+
+def render_fragment(template_name: str, context: dict) -> str:
+    """A fragment's template rendered from `context` alone, without the context processors: the
+    user, their permissions, messages and CSRF token are not there, so they cannot leak into a
+    fragment that every reader shares."""
+    return str(get_template(template_name).render(context))
 
 
 # --- Requests and responses -----------------------------------------------------------------
@@ -240,9 +340,3 @@ class AnonymousPageCacheMiddleware:
         if storable(request, response, requested_language(request)):
             _store(key, response)
         return response
-
-
-def anonymous_page_cache(view):
-    """No longer a cache: AnonymousPageCacheMiddleware is. Kept only because marketplace/urls.py
-    still wraps Wagtail's serve view with it; remove the two together."""
-    return view

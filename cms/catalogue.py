@@ -13,6 +13,7 @@ import functools
 import hashlib
 import operator
 import re
+import secrets
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -160,8 +161,9 @@ def province_choices() -> list[tuple[str, str]]:
 
 
 def live_products():
-    """Every product a visitor may see, on any site."""
-    return ProductPage.objects.live().public()
+    """Every product a visitor may see, on any site: `.live().public()`, with the restricted
+    sections of the tree remembered (cms.cache.public_only)."""
+    return cache.public_only(ProductPage.objects.live())
 
 
 def filter_products(products, filters: dict):
@@ -385,6 +387,26 @@ def group_page_context(group_page, request) -> dict:
     }
 
 
+PRODUCT_PARTS = ("meta", "head", "main", "aside")
+
+
+def product_page_parts(page, request) -> dict[str, str]:
+    """The parts of a product page every reader shares (cms/includes/product_parts.html): the
+    meta description, the head (Open Graph, JSON-LD), the page before the buy box and after it."""
+    from .models import MONTHS
+
+    split = f"<!--{secrets.token_hex(16)}-->"
+    context = {
+        "page": page,
+        "request": request,
+        "split": mark_safe(split),  # noqa: S308 - our own marker
+        "month_names": [label for value, label in MONTHS if value in (page.seasonal_months or [])],
+        **product_page_context(page, request),
+    }
+    html = cache.render_fragment("cms/includes/product_parts.html", context).split(split)
+    return dict(zip(PRODUCT_PARTS, html, strict=True))
+
+
 def product_page_context(page, request) -> dict:
     group_page = ProducerGroupPage.objects.select_related("group").get(path=page.path[: -Page.steplen])
     page.group_page = group_page
@@ -472,7 +494,15 @@ def product_json_ld(page, request, *, group_page, photos) -> dict:
 
 
 def serve_catalogue(page, request):
-    """CatalogueIndexPage.serve: the product listing with its filter form."""
+    """CatalogueIndexPage.serve: the product listing with its filter form. The listing and the form
+    depend on the query string, the language and the published products alone: they are kept as
+    a fragment (cms.cache.fragment); the page around them is rendered for each visitor."""
+    context = page.get_context(request)
+    context["body"] = cache.fragment(request, "catalogue", lambda: catalogue_body(page, request))
+    return cache.cacheable(TemplateResponse(request, page.get_template(request), context))
+
+
+def catalogue_body(page, request) -> str:
     form = CatalogueFilterForm(request.GET)
     filters = form.filters()
     query = filters.get("q", "")
@@ -488,21 +518,34 @@ def serve_catalogue(page, request):
         # Only the ids: the cards come from the card cache, and prepare_cards loads the rest.
         results = products.order_by(*LISTING_ORDERINGS[sort]).values_list("pk", flat=True)
     page_of_products = paginate(results, request.GET.get("page"), filters=filters)
-    context = page.get_context(request)
-    context.update(
-        {
-            "form": form,
-            "intro": page.localized("intro"),
-            "products": prepare_cards(page_of_products.object_list, request),
-            "page_of_products": page_of_products,
-            "result_count": page_of_products.paginator.count,
-            "query": query,
-            "filtering": bool(filters.keys() - {"sort"}),
-            "breadcrumbs": breadcrumbs(page, request),
-            "query_string": query_string_without_page(request),
-        }
-    )
-    return cache.cacheable(TemplateResponse(request, page.get_template(request), context))
+    context = {
+        "page": page,
+        "request": request,
+        "filters_html": filters_html(page, request, form, filters),
+        "intro": page.localized("intro"),
+        "products": prepare_cards(page_of_products.object_list, request),
+        "page_of_products": page_of_products,
+        "result_count": page_of_products.paginator.count,
+        "query": query,
+        "filtering": bool(filters.keys() - {"sort"}),
+        "breadcrumbs": breadcrumbs(page, request),
+        "query_string": query_string_without_page(request),
+    }
+    return cache.render_fragment("cms/includes/catalogue_body.html", context)
+
+
+def filters_html(page, request, form, filters) -> str:
+    """The filter form as HTML. It shows what the query string asked for (and what was wrong with
+    it), whichever page of results is asked: kept per query string without `page`, language, host
+    and catalogue page under the generation (the choices come from categories, certifications
+    and groups), so paging through results renders the form once. Drawing its select boxes is
+    the slowest part of the listing."""
+    described = f"{request.get_host()}:{page.pk}:{query_string_without_page(request)}"
+    key = "filters:" + hashlib.sha256(described.encode()).hexdigest()
+    context = {"page": page, "request": request, "form": form, "filtering": bool(filters.keys() - {"sort"})}
+    render = functools.partial(cache.render_fragment, "cms/includes/catalogue_filters.html", context)
+    html = render() if getattr(request, "is_preview", False) else cache.remember(f"{get_language()}:{key}", render)
+    return mark_safe(html)  # noqa: S308 - rendered by our template
 
 
 def query_string_without_page(request) -> str:

@@ -121,6 +121,17 @@ class BilingualPageMixin(BilingualMixin):
     def display_title(self) -> str:
         return self.localized("title")
 
+    def get_view_restrictions(self):
+        # Wagtail asks before serving every page; while no restriction lies on the page's way
+        # down the tree (cms.cache.restricted_paths), the answer needs no query.
+        from wagtail.models import PageViewRestriction
+
+        from .cache import is_restricted
+
+        if self.path and not self.alias_of_id and not is_restricted(self.path):
+            return PageViewRestriction.objects.none()
+        return super().get_view_restrictions()
+
 
 class HomePage(BilingualPageMixin, Page):
     """The site's front page: what the programme is and where to go next."""
@@ -475,11 +486,12 @@ class ProductPage(BilingualPageMixin, Page):
         return photos[0] if photos else None
 
     def get_context(self, request, *args, **kwargs):
-        from .catalogue import product_page_context
+        from .cache import fragment
+        from .catalogue import product_page_parts
 
         context = super().get_context(request, *args, **kwargs)
-        context["month_names"] = [label for value, label in MONTHS if value in (self.seasonal_months or [])]
-        context.update(product_page_context(self, request))
+        # Everything but the header and the buy box is the same for every reader (cms.cache.fragment).
+        context["parts"] = fragment(request, "product", lambda: product_page_parts(self, request))
         return context
 
     def serve(self, request, *args, **kwargs):

@@ -8,7 +8,6 @@ from django.db import connection, transaction
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
-from wagtail.models import Site
 
 from . import cache, catalogue
 from .models import CatalogueIndexPage, ProductPage
@@ -16,7 +15,19 @@ from .models import CatalogueIndexPage, ProductPage
 
 @require_safe
 def search(request):
-    query = " ".join(request.GET.get("q", "").split())[: catalogue.MAX_QUERY_LENGTH]
+    """The results are kept as a fragment per query string and language (cms.cache.fragment): they
+    change only with what is published; the page around them is rendered for each visitor."""
+    query = _query(request)
+    context = {"query": query, "body": cache.fragment(request, "search", lambda: search_body(request))}
+    return cache.cacheable(TemplateResponse(request, "cms/search.html", context))
+
+
+def _query(request) -> str:
+    return " ".join(request.GET.get("q", "").split())[: catalogue.MAX_QUERY_LENGTH]
+
+
+def search_body(request) -> str:
+    query = _query(request)
     results = None
     if query:
         results = catalogue.search_products(catalogue.live_products(), query, filtered_on_index_fields_only=True)
@@ -27,11 +38,12 @@ def search(request):
         filters={"search": query} if searched else None,
     )
     catalogue_page = CatalogueIndexPage.objects.live().first()
-    site = Site.find_for_request(request)
+    site = cache.find_site(request)
     home = site.root_page.specific if site else None
     crumbs = [(home.display_title, home.get_url(request))] if home else []
     crumbs.append((_("Search"), request.path))
     context = {
+        "request": request,
         "query": query,
         "searched": searched,
         "products": catalogue.prepare_cards(page_of_products.object_list, request) if searched else [],
@@ -41,7 +53,7 @@ def search(request):
         "breadcrumbs": crumbs,
         "query_string": catalogue.query_string_without_page(request),
     }
-    return cache.cacheable(TemplateResponse(request, "cms/search.html", context))
+    return cache.render_fragment("cms/includes/search_body.html", context)
 
 
 def refresh_planner_statistics() -> None:

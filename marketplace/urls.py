@@ -42,9 +42,16 @@ if settings.DEBUG:
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-# Wagtail's own URLs, with its page view behind the anonymous page cache (cms.cache): a cached page
-# is answered before Wagtail looks the page up.
+
+def serve_page(request, path):
+    """Wagtail's page view, with the request's Site found from the cache (cms.cache.find_site)
+    rather than the database."""
+    page_cache.find_site(request)
+    return wagtail_views.serve(request, path)
+
+
+# Wagtail's own URLs, its page view finding the site through cms.cache.
 urlpatterns += [
     *[pattern for pattern in wagtail_urls.urlpatterns if pattern.name != "wagtail_serve"],
-    re_path(wagtail_urls.serve_pattern, page_cache.anonymous_page_cache(wagtail_views.serve), name="wagtail_serve"),
+    re_path(wagtail_urls.serve_pattern, serve_page, name="wagtail_serve"),
 ]
