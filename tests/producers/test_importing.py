@@ -710,7 +710,7 @@ def test_stale_previews_lose_their_files_unless_their_import_is_under_way(instit
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_imports_of_the_same_file_at_once_create_each_household_once(institution, group):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: several connections writing at once")
