@@ -119,6 +119,7 @@ def _invalidate_for_page(sender, instance, **kwargs) -> None:
 
 def connect_signals() -> None:
     """Called from CmsConfig.ready()."""
+    from wagtail.images import get_image_model
     from wagtail.models import PageViewRestriction, Site
     from wagtail.signals import page_published, page_unpublished, post_page_move
 
@@ -135,7 +136,8 @@ def connect_signals() -> None:
     post_save.connect(_invalidate_for_page, dispatch_uid="cms_page_cache_page_saved")
     post_delete.connect(_invalidate_for_page, dispatch_uid="cms_page_cache_page_deleted")
     # Shown on cached pages, or deciding who may see them, without being pages themselves.
-    for model in (PageViewRestriction, Site, Category, Certification, ProducerGroup):
+    # Images too: a new focal point or a replaced file changes the renditions cached cards point to.
+    for model in (PageViewRestriction, Site, Category, Certification, ProducerGroup, get_image_model()):
         post_save.connect(invalidate, sender=model, dispatch_uid=f"cms_page_cache_{model.__name__}_saved")
         post_delete.connect(invalidate, sender=model, dispatch_uid=f"cms_page_cache_{model.__name__}_deleted")
 

@@ -40,7 +40,11 @@ def figure_rows(summary: ImpactSummary) -> list[tuple[str, str, object]]:
         ("median_uplift_thb", _("Median uplift over baseline (THB a year)"), h.median_uplift),
         ("mean_uplift_thb", _("Mean uplift over baseline (THB a year)"), h.mean_uplift),
         ("households_crossed", _("Households that crossed the poverty line"), h.crossed),
-        ("households_crossed_percent", _("Share that crossed (% of enrolled with a known baseline)"), h.crossed_share),
+        (
+            "households_crossed_percent",
+            _("Share that crossed (per cent of enrolled households with a known baseline)"),
+            h.crossed_share,
+        ),
         ("households_very_poor_now", _("Households still very poor"), h.very_poor),
     ]
     for status, count in h.baseline_counts.items():

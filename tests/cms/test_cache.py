@@ -269,3 +269,17 @@ def test_a_renamed_catalogue_shows_in_the_product_breadcrumbs_at_once(visitor, p
     catalogue.save_revision().publish()
 
     assert '<a href="/products/">สินค้าทั้งหมด</a>' in visitor.get(product.url).content.decode()
+
+
+def test_changing_an_image_forgets_the_cached_pages(product):
+    from wagtail.images import get_image_model
+
+    from tests.factories.catalogue import make_image
+
+    before = page_cache.generation()
+    image = make_image()
+    image.focal_point_x, image.focal_point_y, image.focal_point_width, image.focal_point_height = 10, 10, 20, 20
+    image.save()
+
+    assert page_cache.generation() > before
+    assert isinstance(image, get_image_model())
