@@ -1,8 +1,10 @@
 import pytest
 from django.core.cache import cache
 
+from buyers.models import CompanyRole
 from marketplace import access
 from tests.factories.accounts import PASSWORD, UserFactory
+from tests.factories.buyers import CompanyFactory, add_member
 
 
 @pytest.fixture(autouse=True)
@@ -44,3 +46,37 @@ def coordinator(db):
 @pytest.fixture
 def superuser(db):
     return UserFactory(email="root@example.org", is_staff=True, is_superuser=True)
+
+
+# --- Partner companies (the orders, buyers and API suites share them) ----------------------
+
+
+@pytest.fixture
+def company(db):
+    return CompanyFactory(name_th="บริษัท ข้าวดี จำกัด")
+
+
+@pytest.fixture
+def other_company(db):
+    return CompanyFactory(name_th="บริษัท อื่น จำกัด")
+
+
+@pytest.fixture
+def company_admin(company):
+    user = UserFactory(email="admin@company.example")
+    add_member(company, user, CompanyRole.ADMIN)
+    return user
+
+
+@pytest.fixture
+def purchaser(company):
+    user = UserFactory(email="purchaser@company.example")
+    add_member(company, user, CompanyRole.PURCHASER)
+    return user
+
+
+@pytest.fixture
+def viewer(company):
+    user = UserFactory(email="viewer@company.example")
+    add_member(company, user, CompanyRole.VIEWER)
+    return user

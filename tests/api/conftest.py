@@ -10,9 +10,7 @@ from django.test import Client
 from django.utils import translation
 
 from buyers import api_keys
-from buyers.models import CompanyRole
-from tests.factories.accounts import UserFactory
-from tests.factories.buyers import CompanyFactory, add_member
+from tests.factories.buyers import CompanyFactory
 
 PROBLEM = "application/problem+json"
 
@@ -83,25 +81,6 @@ def assert_problem(response, status: int, type_name: str) -> dict:
 @pytest.fixture
 def company(db):
     return CompanyFactory(name_th="บริษัท ข้าวดี จำกัด", name_en="Khao Dee Co., Ltd.")
-
-
-@pytest.fixture
-def other_company(db):
-    return CompanyFactory(name_th="บริษัท อื่น จำกัด")
-
-
-@pytest.fixture
-def company_admin(company):
-    user = UserFactory(email="admin@company.example")
-    add_member(company, user, CompanyRole.ADMIN)
-    return user
-
-
-@pytest.fixture
-def purchaser(company):
-    user = UserFactory(email="purchaser@company.example")
-    add_member(company, user, CompanyRole.PURCHASER)
-    return user
 
 
 @pytest.fixture

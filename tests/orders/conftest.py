@@ -2,11 +2,9 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 
-from buyers.models import CompanyRole
 from producers import services as producer_services
 from producers.models import GroupMembership
 from tests.factories.accounts import UserFactory
-from tests.factories.buyers import CompanyFactory, add_member
 from tests.factories.households import GroupFactory, assign
 from tests.factories.orders import AgreementFactory, add_line, make_product
 from tests.helpers import give_totp
@@ -23,30 +21,6 @@ def _english():
 def client(client):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     return client
-
-
-@pytest.fixture
-def company(db):
-    return CompanyFactory(name_th="บริษัท ข้าวดี จำกัด")
-
-
-@pytest.fixture
-def other_company(db):
-    return CompanyFactory(name_th="บริษัท อื่น จำกัด")
-
-
-@pytest.fixture
-def purchaser(company):
-    user = UserFactory(email="purchaser@company.example")
-    add_member(company, user, CompanyRole.PURCHASER)
-    return user
-
-
-@pytest.fixture
-def viewer(company):
-    user = UserFactory(email="viewer@company.example")
-    add_member(company, user, CompanyRole.VIEWER)
-    return user
 
 
 @pytest.fixture
