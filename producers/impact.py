@@ -277,19 +277,27 @@ def _period_condition(user, filters: ImpactFilters) -> tuple[str, list]:
     return " AND ".join(parts), params
 
 
-def _household_rows_sql(user, filters: ImpactFilters) -> tuple[str, list] | None:
+# GROUPING(household_id, group_id, earned_on) of each grouping set in `sums` (a bit per column left out).
+BY_HOUSEHOLD, BY_GROUP, BY_DAY = 0b011, 0b101, 0b110
+
+
+def _household_rows_sql(user, filters: ImpactFilters, *, with_money: bool = False) -> tuple[str, list] | None:
     """(The SQL here and in its callers is assembled only from constants and querysets compiled by
     Django; every value travels as a parameter: hence the S608 exemptions.)
     A `WITH … ` prefix ending in the CTE `statuses`: one row per household of the population
     with baseline_income, baseline_status, current_income, current_status, earning (0/1), paid
     (its entries in the period) and uplift.
 
-    The ledger is read once in full (`flows`), without joining anything per row: each
-    household's rows are summed for the period's figures (`entries`' conditions) and over the 12
-    months before "as of" (every group). The income that updates the status is the latter less
-    what was earned up to the latest measurement, for the households measured within those 12
-    months: only their rows in that stretch are read again (`measured_in_window`), through the
-    index on (household, earned on)."""
+    The ledger is read once in full (`ledger`, `flows`), without joining anything per row (on
+    PostgreSQL the population is a hashed look-up): each household's rows are summed for the
+    period's figures (`entries`' conditions, evaluated once per row) and over the 12 months
+    before "as of" (every group). The income that updates the status is the latter less what was
+    earned up to the latest measurement, for the households measured within those 12 months:
+    only their rows in that stretch are read again (`measured_in_window`; on PostgreSQL one
+    look-up per such household in the index on (household, earned on)).
+
+    `with_money` (PostgreSQL only): the same pass also sums the period's entries by group and by
+    day into the CTE `sums` (grouping sets), so the page reads the ledger once."""
     as_of = filters.as_of
     year_ago = as_of - datetime.timedelta(days=365)
     try:
@@ -316,8 +324,65 @@ def _household_rows_sql(user, filters: ImpactFilters) -> tuple[str, list] | None
     # Computed once and reused (both engines would otherwise be free to inline them twice);
     # on SQLite `statuses` too, which the median reads again (see household_figures).
     materialized = "MATERIALIZED "
-    statuses_hint = "MATERIALIZED " if connection.vendor == "sqlite" else ""
     very_poor = str(VERY_POOR_SHARE)
+    # Each ledger row's period condition is evaluated once: `paid` is NULL exactly when the
+    # household has no entry in the period (amounts are never NULL), which is "earning".
+    window = "CASE WHEN e.earned_on > %s AND e.earned_on <= %s THEN e.amount END"
+    if connection.vendor == "postgresql":
+        # The population as a hashed lookup per ledger row (the IS TRUE keeps the planner from
+        # turning it into a join, which it would drive by 100,000 index look-ups).
+        ledger = f"""ledger AS (
+  SELECT e.household_id, e.group_id, e.earned_on,
+         CASE WHEN {period_sql} THEN e.amount END AS period_amount,
+         {window} AS window_amount
+  FROM producers_householdincomeentry e
+  WHERE (e.household_id IN (SELECT pk FROM scope)) IS TRUE
+)"""  # noqa: S608
+        # Only for the households measured within the window, through the index on
+        # (household, earned on): a look-up per household rather than a join of the window's rows.
+        measured_in_window = """measured_in_window AS (
+  SELECT hh.id AS household_id, w.amount
+  FROM hh CROSS JOIN LATERAL (
+    SELECT SUM(e.amount) AS amount FROM producers_householdincomeentry e
+    WHERE e.household_id = hh.id AND e.earned_on > %s AND e.earned_on <= hh.measured_on AND e.earned_on <= %s
+  ) w
+  WHERE hh.measured_on > %s
+)"""
+        measured_params = [_date(year_ago), _date(as_of), _date(year_ago)]
+    else:
+        ledger = f"""ledger AS (
+  SELECT e.household_id,
+         CASE WHEN {period_sql} THEN e.amount END AS period_amount,
+         {window} AS window_amount
+  FROM producers_householdincomeentry e
+  WHERE e.household_id IN (SELECT pk FROM scope)
+)"""  # noqa: S608
+        measured_in_window = """measured_in_window AS (
+  SELECT e.household_id, SUM(e.amount) AS amount
+  FROM hh JOIN producers_householdincomeentry e ON e.household_id = hh.id
+  WHERE hh.measured_on > %s AND e.earned_on > %s AND e.earned_on <= hh.measured_on AND e.earned_on <= %s
+  GROUP BY e.household_id
+)"""
+        measured_params = [_date(year_ago), _date(year_ago), _date(as_of)]
+    if with_money:
+        # The month and group totals in the same pass (money_figures' figures): grouping sets over
+        # the rows of the population, the period's amounts only (NULL outside it, so a group or a
+        # day appears exactly when it has an entry in the period, as in money_figures).
+        flows_sql = f"""{ledger},
+sums AS MATERIALIZED (
+  SELECT GROUPING(household_id, group_id, earned_on) AS grouping_set, household_id, group_id, earned_on,
+         SUM(period_amount) AS paid, SUM(window_amount) AS window_income
+  FROM ledger
+  GROUP BY GROUPING SETS ((household_id), (group_id), (earned_on))
+),
+flows AS (SELECT household_id, paid, window_income FROM sums WHERE grouping_set = {BY_HOUSEHOLD})"""  # noqa: S608
+    else:
+        flows_sql = f"""{ledger},
+flows AS (
+  SELECT household_id, SUM(period_amount) AS paid, SUM(window_amount) AS window_income
+  FROM ledger
+  GROUP BY household_id
+)"""  # noqa: S608
     sql = f"""
 WITH scope(pk) AS {materialized}({scope_sql}),
 latest AS (
@@ -335,33 +400,20 @@ hh AS {materialized}(
   FROM scope JOIN producers_household h ON h.id = scope.pk
   LEFT JOIN latest l ON l.household_id = h.id AND l.rn = 1
 ),
-flows AS (
-  SELECT e.household_id,
-         SUM(CASE WHEN {period_sql} THEN e.amount END) AS paid,
-         SUM(CASE WHEN {period_sql} THEN 1 ELSE 0 END) AS period_rows,
-         SUM(CASE WHEN e.earned_on > %s AND e.earned_on <= %s THEN e.amount END) AS window_income
-  FROM producers_householdincomeentry e
-  WHERE e.household_id IN (SELECT pk FROM scope)
-  GROUP BY e.household_id
-),
-measured_in_window AS (
-  SELECT e.household_id, SUM(e.amount) AS amount
-  FROM hh JOIN producers_householdincomeentry e ON e.household_id = hh.id
-  WHERE hh.measured_on > %s AND e.earned_on > %s AND e.earned_on <= hh.measured_on AND e.earned_on <= %s
-  GROUP BY e.household_id
-),
+{flows_sql},
+{measured_in_window},
 r AS (
   SELECT hh.id, hh.code, hh.baseline_income, hh.baseline_line, hh.current_members,
          hh.measured_income + COALESCE(flows.window_income, 0) - COALESCE(measured_in_window.amount, 0)
            AS current_income,
-         CASE WHEN COALESCE(flows.period_rows, 0) > 0 THEN 1 ELSE 0 END AS earning,
+         CASE WHEN flows.paid IS NOT NULL THEN 1 ELSE 0 END AS earning,
          COALESCE(flows.paid, 0) AS paid
   FROM hh
   LEFT JOIN flows ON flows.household_id = hh.id
   LEFT JOIN measured_in_window ON measured_in_window.household_id = hh.id
 ),
 lined AS (SELECT r.*, {current_line} AS current_line FROM r),
-statuses AS {statuses_hint}(
+statuses AS {materialized}(
   SELECT lined.*,
          current_income - baseline_income AS uplift,
          CASE WHEN baseline_line IS NULL THEN '{PovertyStatus.UNKNOWN}'
@@ -380,12 +432,9 @@ statuses AS {statuses_hint}(
         _date(as_of),
         *baseline_params,
         *period_params,
-        *period_params,
         _date(year_ago),
         _date(as_of),
-        _date(year_ago),
-        _date(year_ago),
-        _date(as_of),
+        *measured_params,
         *current_line_params,
     ]
     return sql, params
@@ -437,12 +486,21 @@ STATUSES = [PovertyStatus.VERY_POOR, PovertyStatus.POOR, PovertyStatus.ABOVE, Po
 def household_figures(user, filters: ImpactFilters) -> HouseholdFigures:
     """Enrolled, earning, paid, uplift (mean and median), crossed, very poor and the status
     counts before/after: one query."""
-    built = _household_rows_sql(user, filters)
+    return _figures(user, filters)[0]
+
+
+def _figures(user, filters: ImpactFilters, *, money_top: int | None = None):
+    """(household figures, money figures or None). With `money_top` on PostgreSQL, the money
+    figures (money_figures' results, its `top` groups) come from the same query and ledger pass;
+    elsewhere the second item is None and the caller asks money_figures."""
+    with_money = money_top is not None and connection.vendor == "postgresql"
+    built = _household_rows_sql(user, filters, with_money=with_money)
     if built is None:
-        return HouseholdFigures(
+        empty = HouseholdFigures(
             baseline_counts=dict.fromkeys([s.value for s in STATUSES], 0),
             current_counts=dict.fromkeys([s.value for s in STATUSES], 0),
         )
+        return empty, (MoneyFigures(monthly=[], by_group=[]) if with_money else None)
     prefix, params = built
     counts = []
     for column in ("baseline_status", "current_status"):
@@ -457,6 +515,24 @@ def household_figures(user, filters: ImpactFilters) -> HouseholdFigures:
         earning_count = "(SELECT COUNT(*) FROM statuses WHERE earning = 1)"
         middle = "(SELECT uplift FROM statuses WHERE earning = 1 ORDER BY uplift LIMIT 1 OFFSET {})"
         median = f"{middle.format(f'({earning_count} - 1) / 2')}, {middle.format(f'{earning_count} / 2')}"
+    money = ""
+    if with_money:
+        month_sql = "CAST(date_trunc('month', earned_on) AS date)"
+        # By day in the pass (truncating a million dates to months costs more), by month here.
+        months = (
+            f"FROM (SELECT {month_sql} AS month, SUM(paid) AS paid FROM sums "  # noqa: S608
+            f"WHERE grouping_set = {BY_DAY} AND paid IS NOT NULL GROUP BY 1) months"
+        )
+        top_groups = (
+            f"FROM (SELECT group_id, paid FROM sums WHERE grouping_set = {BY_GROUP} AND paid IS NOT NULL "  # noqa: S608
+            "ORDER BY paid DESC, group_id LIMIT %s) top_groups"
+        )
+        money = f""",
+  (SELECT array_agg(month ORDER BY month) {months}),
+  (SELECT array_agg(paid ORDER BY month) {months}),
+  (SELECT array_agg(group_id ORDER BY paid DESC, group_id) {top_groups}),
+  (SELECT array_agg(paid ORDER BY paid DESC, group_id) {top_groups})"""
+        params = [*params, money_top, money_top]
     select = f"""SELECT COUNT(*),
   SUM(CASE WHEN baseline_status <> '{PovertyStatus.UNKNOWN}' THEN 1 ELSE 0 END),
   SUM(earning), SUM(paid),
@@ -465,7 +541,7 @@ def household_figures(user, filters: ImpactFilters) -> HouseholdFigures:
   SUM(CASE WHEN {FIGURE_CONDITIONS["very_poor"]} THEN 1 ELSE 0 END),
   AVG(current_members),
   {", ".join(counts)},
-  {median}
+  {median}{money}
 FROM statuses"""  # noqa: S608
     with _cursor() as cursor:
         cursor.execute(prefix + select, params)
@@ -486,13 +562,26 @@ FROM statuses"""  # noqa: S608
     )
     figures.poor_at_baseline = figures.baseline_counts["poor"] + figures.baseline_counts["very_poor"]
     figures.poor_now = figures.current_counts["poor"] + figures.current_counts["very_poor"]
+    rest = row[8 + 2 * len(STATUSES) :]
     if connection.vendor == "postgresql":
-        median_value = row[-1]
+        median_value = rest[0]
         figures.median_uplift = _money(median_value) if median_value is not None else None
     elif figures.earning:
-        low, high = row[-2:]
+        low, high = rest[:2]
         figures.median_uplift = _money((Decimal(str(low)) + Decimal(str(high))) / 2)
-    return figures
+    money = None
+    if with_money:
+        months, month_totals, group_ids, group_totals = rest[1:5]
+        groups = Group.objects.in_bulk(group_ids or [])
+        money = MoneyFigures(
+            monthly=[
+                (_month(month), _money(total)) for month, total in zip(months or [], month_totals or [], strict=True)
+            ],
+            by_group=[
+                (groups[pk], _money(total)) for pk, total in zip(group_ids or [], group_totals or [], strict=True)
+            ],
+        )
+    return figures, money
 
 
 # --- Drill-down -----------------------------------------------------------------------------
@@ -733,11 +822,13 @@ class ImpactSummary:
     fulfilment: list[CompanyFulfilment]
 
 
-def impact_summary(user, filters: ImpactFilters) -> ImpactSummary:
+def impact_summary(user, filters: ImpactFilters, *, top: int = 10) -> ImpactSummary:
+    """On PostgreSQL the household and money figures come from one query (one ledger pass)."""
+    households, money = _figures(user, filters, money_top=top)
     return ImpactSummary(
         filters=filters,
-        households=household_figures(user, filters),
-        money=money_figures(user, filters),
+        households=households,
+        money=money if money is not None else money_figures(user, filters, top=top),
         fulfilment=fulfilment_by_company(user, filters),
     )
 

@@ -356,6 +356,28 @@ def test_money_by_month_and_by_group(programme):
     ]
 
 
+def test_the_summary_gives_the_same_figures_as_the_separate_selectors(programme):
+    # On PostgreSQL impact_summary folds the money by month and group into the household query.
+    filters = impact.ImpactFilters(**PERIOD)
+
+    summary = impact.impact_summary(programme.coordinator, filters, top=1)
+
+    assert summary.households == impact.household_figures(programme.coordinator, filters)
+    money = impact.money_figures(programme.coordinator, filters, top=1)
+    assert summary.money.monthly == money.monthly
+    assert summary.money.by_group == money.by_group == [(programme.g1, Decimal("62000.00"))]
+
+
+def test_the_summary_of_an_empty_period_has_no_money(programme):
+    filters = impact.ImpactFilters(date_from=datetime.date(2001, 1, 1), date_to=datetime.date(2001, 12, 31))
+
+    summary = impact.impact_summary(programme.coordinator, filters)
+
+    assert summary.households.earning == 0
+    assert summary.households.total_paid == Decimal("0.00")
+    assert (summary.money.monthly, summary.money.by_group) == ([], [])
+
+
 def test_fulfilment_per_company_counts_paid_late_apart_from_paid_on_time(programme):
     [row] = impact.fulfilment_by_company(programme.coordinator, impact.ImpactFilters(**PERIOD))
 
