@@ -359,6 +359,11 @@ def test_money_by_month_and_by_group(programme):
 def test_the_summary_gives_the_same_figures_as_the_separate_selectors(programme):
     # On PostgreSQL impact_summary folds the money by month and group into the household query.
     filters = impact.ImpactFilters(**PERIOD)
+    narrowed = impact.ImpactFilters(**PERIOD, group=programme.g1)  # another plan for the ledger
+
+    narrowed_summary = impact.impact_summary(programme.coordinator, narrowed)
+    assert narrowed_summary.households == impact.household_figures(programme.coordinator, narrowed)
+    assert narrowed_summary.money == impact.money_figures(programme.coordinator, narrowed)
 
     summary = impact.impact_summary(programme.coordinator, filters, top=1)
 
