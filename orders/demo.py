@@ -177,7 +177,7 @@ def _seed_call_offs(agreement: PurchaseAgreement, purchaser) -> int:
         for n in (3, 2, 1)
     )
     services.order_confirm(order=confirmed, actor=_manager_of(confirmed.group_id), note="พร้อมส่งภายใน 7 วัน")
-    services.order_cancel(order=cancelled, actor=purchaser, note="สั่งซ้ำโดยไม่ได้ตั้งใจ")
+    fulfilment.order_cancel_by_buyer(order=cancelled, actor=purchaser, note="สั่งซ้ำโดยไม่ได้ตั้งใจ")
     [declined] = services.call_off_place(
         agreement=agreement, quantities={second.pk: second.min_per_call_off}, placed_by=purchaser
     )

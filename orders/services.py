@@ -125,20 +125,6 @@ def order_transition(*, order: Order, to: str, field: str = "status", actor=None
     return order
 
 
-def order_cancel(*, order: Order, actor, note: str = "") -> Order:
-    """The buyer withdraws an order the group has not yet confirmed; its quantity returns to the
-    agreement (an order that is no longer open is not counted as ordered)."""
-    with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=order.pk)
-        if order.status != OrderStatus.PLACED:
-            raise TransitionError(
-                _("Order %(number)s is %(status)s: the buyer can only cancel an order the group has not confirmed.")
-                % {"number": order.number, "status": OrderStatus(order.status).label},
-                code="illegal_transition",
-            )
-        return order_transition(order=order, to=OrderStatus.CANCELLED, actor=actor, note=note)
-
-
 def order_confirm(*, order: Order, actor, note: str = "") -> Order:
     order = order_transition(order=order, to=OrderStatus.CONFIRMED, actor=actor, note=note)
     transaction.on_commit(lambda: emails.order_answered(order))

@@ -7,7 +7,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from marketplace.models import AuditEvent
-from orders import services
+from orders import fulfilment, services
 from orders.models import MAX_DOCUMENT_BYTES, AgreementAmendment, AgreementState, validate_signed_pdf
 from tests.factories.orders import PDF_BYTES
 
@@ -135,7 +135,7 @@ def test_an_agreement_fully_called_off_is_fulfilled(agreement, purchaser):
     orders = services.call_off_place(agreement=agreement, quantities={silk_line.pk: "20"}, placed_by=purchaser)
 
     assert agreement.state() == AgreementState.FULFILLED
-    services.order_cancel(order=orders[0], actor=purchaser)
+    fulfilment.order_cancel_by_buyer(order=orders[0], actor=purchaser)
     assert agreement.state() == AgreementState.ACTIVE
 
 
@@ -147,7 +147,7 @@ def test_termination_is_refused_while_call_offs_are_open(agreement, purchaser):
     with pytest.raises(ValidationError, match="1 open call-off"):
         services.agreement_terminate(agreement=agreement, actor=None, reason="บริษัทยกเลิกสัญญา")
 
-    services.order_cancel(order=order, actor=purchaser)
+    fulfilment.order_cancel_by_buyer(order=order, actor=purchaser)
     services.agreement_terminate(agreement=agreement, actor=None, reason="บริษัทยกเลิกสัญญา")
     agreement.refresh_from_db()
     assert agreement.state() == AgreementState.TERMINATED

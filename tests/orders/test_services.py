@@ -8,7 +8,7 @@ from django.db import connection
 from django.utils import translation
 
 from marketplace.models import AuditEvent
-from orders import services
+from orders import fulfilment, services
 from orders.models import AgreementLine, Order, OrderEvent, OrderLine, OrderStatus
 from tests.factories.orders import active_agreement
 
@@ -114,7 +114,7 @@ def test_cancelling_before_confirmation_returns_the_quantity(active, lines, purc
     [order] = services.call_off_place(agreement=active, quantities={rice_line.pk: Decimal("30")}, placed_by=purchaser)
     assert remaining(rice_line) == Decimal("70")
 
-    services.order_cancel(order=order, actor=purchaser, note="สั่งผิด")
+    fulfilment.order_cancel_by_buyer(order=order, actor=purchaser, note="สั่งผิด")
 
     assert remaining(rice_line) == Decimal("100")
     event = OrderEvent.objects.filter(order=order).last()
@@ -147,7 +147,7 @@ def test_a_confirmed_order_keeps_its_quantity_and_can_no_longer_be_cancelled(act
     services.order_confirm(order=order, actor=rice_manager)
 
     with pytest.raises(services.TransitionError, match="can only cancel an order the group has not confirmed"):
-        services.order_cancel(order=order, actor=purchaser)
+        fulfilment.order_cancel_by_buyer(order=order, actor=purchaser)
 
     assert remaining(rice_line) == Decimal("70")
 
