@@ -32,6 +32,7 @@ import contextlib
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
+from fractions import Fraction
 
 import geothai
 from django.core.exceptions import EmptyResultSet
@@ -241,14 +242,19 @@ def _cursor():
     # No savepoint: set_config(…, true) lasts until the end of the transaction, and a savepoint
     # would cost two more statements per query.
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true)")
+        cursor.execute(
+            "SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true), "
+            "set_config('enable_hashjoin', 'off', true)"
+        )
         yield cursor
 
 
-def _period_condition(user, filters: ImpactFilters) -> tuple[str, list]:
+def _period_condition(user, filters: ImpactFilters, *, group_list: bool = False) -> tuple[str, list]:
     """The `entries` filters as one SQL condition on the ledger row `e` (the household condition
     excepted: the caller joins the population): so one pass over the ledger can sum both the
-    period's income and the income that updates each household's status."""
+    period's income and the income that updates each household's status. `group_list`
+    (PostgreSQL): the groups as an array parameter, which PostgreSQL hashes once, rather than a
+    subquery evaluated per row."""
     from orders.models import DeliveryLine, Order
 
     parts, params = [], []
@@ -258,7 +264,11 @@ def _period_condition(user, filters: ImpactFilters) -> tuple[str, list]:
         parts.append(f"e.{column} IN ({sql})")
         params.extend(sub_params)
 
-    subquery("group_id", _filtered_groups(user, filters))
+    if group_list:
+        parts.append("e.group_id = ANY(CAST(%s AS bigint[]))")
+        params.append(list(_filtered_groups(user, filters).order_by().values_list("pk", flat=True)))
+    else:
+        subquery("group_id", _filtered_groups(user, filters))
     if filters.date_from:
         parts.append("e.earned_on >= %s")
         params.append(_date(filters.date_from))
@@ -277,8 +287,8 @@ def _period_condition(user, filters: ImpactFilters) -> tuple[str, list]:
     return " AND ".join(parts), params
 
 
-# GROUPING(household_id, group_id, earned_on) of each grouping set in `sums` (a bit per column left out).
-BY_HOUSEHOLD, BY_GROUP, BY_DAY = 0b011, 0b101, 0b110
+# GROUPING(p.id, e.group_id) of each grouping set in the PostgreSQL `sums` (a bit per column left out).
+BY_HOUSEHOLD, BY_GROUP_MONTH = 0b01, 0b10
 
 
 def _household_rows_sql(user, filters: ImpactFilters, *, with_money: bool = False) -> tuple[str, list] | None:
@@ -288,127 +298,204 @@ def _household_rows_sql(user, filters: ImpactFilters, *, with_money: bool = Fals
     with baseline_income, baseline_status, current_income, current_status, earning (0/1), paid
     (its entries in the period) and uplift.
 
-    The ledger is read once in full (`ledger`, `flows`), without joining anything per row (on
-    PostgreSQL the population is a hashed look-up): each household's rows are summed for the
-    period's figures (`entries`' conditions, evaluated once per row) and over the 12 months
-    before "as of" (every group). The income that updates the status is the latter less what was
-    earned up to the latest measurement, for the households measured within those 12 months:
-    only their rows in that stretch are read again (`measured_in_window`; on PostgreSQL one
-    look-up per such household in the index on (household, earned on)).
+    Amounts are summed as whole satang (`amount_satang`, an integer the database keeps beside each
+    entry's amount): integer sums cost a fraction of decimal ones, and stay exact.
 
-    `with_money` (PostgreSQL only): the same pass also sums the period's entries by group and by
-    day into the CTE `sums` (grouping sets), so the page reads the ledger once."""
+    PostgreSQL (`_postgresql_flows`): one pass over the ledger in household order, joined to
+    each household's latest measurement. SQLite: the ledger is read once in full (`ledger`,
+    `flows`) and the households measured within the last 12 months once more
+    (`measured_in_window`).
+
+    `with_money` (PostgreSQL only): the same pass also sums the period's entries by group and
+    month into the CTE `sums` (grouping sets), so the page reads the ledger once."""
     as_of = filters.as_of
     year_ago = as_of - datetime.timedelta(days=365)
+    postgresql = connection.vendor == "postgresql"
     try:
         scope_sql, scope_params = _sql(population(user, filters).order_by().values("pk"))
-        period_sql, period_params = _period_condition(user, filters)
+        period_sql, period_params = _period_condition(user, filters, group_list=postgresql)
     except EmptyResultSet:  # nothing in scope: Django will not even write the query
         return None
     lines = list(PovertyLine.objects.order_by("-year").values_list("year", "baht_per_person_month"))
     # The baseline's line: the latest published in or before the baseline year (PovertyLine.for_year).
     if lines:
-        baseline_line = "CASE " + " ".join("WHEN h.baseline_year >= %s THEN %s" for _ in lines) + " ELSE NULL END"
-        baseline_params = [value for year, line in lines for value in (year, line)]
+        baseline_line = (
+            "CASE " + " ".join("WHEN h.baseline_year >= %s THEN CAST(%s AS bigint)" for _ in lines) + " ELSE NULL END"
+        )
+        baseline_params = [value for year, line in lines for value in (year, _satang(line) * 12)]
     else:
         baseline_line, baseline_params = "NULL", []
     # Today's line: the latest published in or before the as-of year (PovertyLine.for_year).
     current = next((line for year, line in lines if year <= as_of.year), None)
-    current_line_params = [current * 12 if current is not None else None]
-    if connection.vendor == "postgresql":
-        year_end = "make_date(h.baseline_year, 12, 31)"
-        current_line = "CAST(%s AS numeric) * r.current_members"
+    current_line_params = [_satang(current) * 12 if current is not None else None]
+    if postgresql:
+        flows_sql, flows_params = _postgresql_flows(
+            scope_sql,
+            scope_params,
+            period_sql,
+            period_params,
+            baseline_line,
+            baseline_params,
+            as_of=as_of,
+            year_ago=year_ago,
+            with_money=with_money,
+        )
     else:
-        year_end = "(CAST(h.baseline_year AS TEXT) || '-12-31')"
-        current_line = "%s * r.current_members"
-    # Computed once and reused (both engines would otherwise be free to inline them twice);
-    # on SQLite `statuses` too, which the median reads again (see household_figures).
+        flows_sql, flows_params = _sqlite_flows(
+            scope_sql,
+            scope_params,
+            period_sql,
+            period_params,
+            baseline_line,
+            baseline_params,
+            as_of=as_of,
+            year_ago=year_ago,
+        )
+    # Materialised: each status is computed once, not once per aggregate that reads it (and on
+    # SQLite the median reads `statuses` again: see _figures).
     materialized = "MATERIALIZED "
-    very_poor = str(VERY_POOR_SHARE)
-    # Each ledger row's period condition is evaluated once: `paid` is NULL exactly when the
-    # household has no entry in the period (amounts are never NULL), which is "earning".
-    window = "CASE WHEN e.earned_on > %s AND e.earned_on <= %s THEN e.amount END"
-    if connection.vendor == "postgresql":
-        # The whole scope: the population as a hashed look-up per ledger row (the IS TRUE keeps
-        # the planner from turning it into a join, which it would drive by 100,000 index
-        # look-ups). Narrowed to an area or a group: the join, through the index, reads less.
-        if filters.province or filters.district or filters.group is not None:
-            in_population = "e.household_id IN (SELECT pk FROM scope)"
-        else:
-            in_population = "(e.household_id IN (SELECT pk FROM scope)) IS TRUE"
-        ledger = f"""ledger AS (
-  SELECT e.household_id, e.group_id, e.earned_on,
-         CASE WHEN {period_sql} THEN e.amount END AS period_amount,
-         {window} AS window_amount
-  FROM producers_householdincomeentry e
-  WHERE {in_population}
-)"""  # noqa: S608
-        # Only for the households measured within the window, through the index on
-        # (household, earned on): a look-up per household rather than a join of the window's rows.
-        measured_in_window = """measured_in_window AS (
-  SELECT hh.id AS household_id, w.amount
-  FROM hh CROSS JOIN LATERAL (
-    SELECT SUM(e.amount) AS amount FROM producers_householdincomeentry e
-    WHERE e.household_id = hh.id AND e.earned_on > %s AND e.earned_on <= hh.measured_on AND e.earned_on <= %s
-  ) w
-  WHERE hh.measured_on > %s
-)"""
-        measured_params = [_date(year_ago), _date(as_of), _date(year_ago)]
-    else:
-        ledger = f"""ledger AS (
-  SELECT e.household_id,
-         CASE WHEN {period_sql} THEN e.amount END AS period_amount,
-         {window} AS window_amount
-  FROM producers_householdincomeentry e
-  WHERE e.household_id IN (SELECT pk FROM scope)
-)"""  # noqa: S608
-        measured_in_window = """measured_in_window AS (
-  SELECT e.household_id, SUM(e.amount) AS amount
-  FROM hh JOIN producers_householdincomeentry e ON e.household_id = hh.id
-  WHERE hh.measured_on > %s AND e.earned_on > %s AND e.earned_on <= hh.measured_on AND e.earned_on <= %s
-  GROUP BY e.household_id
-)"""
-        measured_params = [_date(year_ago), _date(year_ago), _date(as_of)]
-    if with_money:
-        # The month and group totals in the same pass (money_figures' figures): grouping sets over
-        # the rows of the population, the period's amounts only (NULL outside it, so a group or a
-        # day appears exactly when it has an entry in the period, as in money_figures).
-        flows_sql = f"""{ledger},
-sums AS MATERIALIZED (
-  SELECT GROUPING(household_id, group_id, earned_on) AS grouping_set, household_id, group_id, earned_on,
-         SUM(period_amount) AS paid, SUM(window_amount) AS window_income
-  FROM ledger
-  GROUP BY GROUPING SETS ((household_id), (group_id), (earned_on))
-),
-flows AS (SELECT household_id, paid, window_income FROM sums WHERE grouping_set = {BY_HOUSEHOLD})"""  # noqa: S608
-    else:
-        flows_sql = f"""{ledger},
-flows AS (
-  SELECT household_id, SUM(period_amount) AS paid, SUM(window_amount) AS window_income
-  FROM ledger
-  GROUP BY household_id
-)"""  # noqa: S608
+    # "Very poor": below VERY_POOR_SHARE of the line, compared in whole numbers (income × 5 <
+    # line × 4 for 0.8).
+    share, whole = Fraction(VERY_POOR_SHARE).as_integer_ratio()
     sql = f"""
-WITH scope(pk) AS {materialized}({scope_sql}),
+WITH {flows_sql},
+lined AS (SELECT r.*, CAST(%s AS bigint) * r.current_members AS current_line FROM r),
+statuses AS {materialized}(
+  SELECT lined.*,
+         current_income - baseline_income AS uplift,
+         CASE WHEN baseline_line IS NULL THEN '{PovertyStatus.UNKNOWN}'
+              WHEN baseline_income * {whole} < baseline_line * {share} THEN '{PovertyStatus.VERY_POOR}'
+              WHEN baseline_income < baseline_line THEN '{PovertyStatus.POOR}'
+              ELSE '{PovertyStatus.ABOVE}' END AS baseline_status,
+         CASE WHEN current_line IS NULL THEN '{PovertyStatus.UNKNOWN}'
+              WHEN current_income * {whole} < current_line * {share} THEN '{PovertyStatus.VERY_POOR}'
+              WHEN current_income < current_line THEN '{PovertyStatus.POOR}'
+              ELSE '{PovertyStatus.ABOVE}' END AS current_status
+  FROM lined
+)
+"""  # noqa: S608
+    return sql, [*flows_params, *current_line_params]
+
+
+def _postgresql_flows(
+    scope_sql, scope_params, period_sql, period_params, baseline_line, baseline_params, *, as_of, year_ago, with_money
+) -> tuple[str, list]:
+    """CTEs ending in `r` (one row per household: id, baseline_income, baseline_line,
+    current_members, current_income, earning, paid; amounts and lines in satang), for PostgreSQL.
+
+    The population's households, with what their latest measurement says, are read in id order
+    and merge-joined to the ledger through its index on (household, earned on, group, satang),
+    read alone (an index-only scan): each household's rows arrive together, so they are summed as
+    they come, grouped by the household's id and its own figures (integers, cheap to compare),
+    instead of hashing a million rows. Each row's period condition is evaluated once; the income
+    that updates the status is the rows after the household's latest measurement and within the
+    12 months before "as of" (HouseholdQuerySet.with_current_status, the same rule)."""
+    keys = "p.id, p.baseline_income, p.baseline_line, p.current_members, p.measured_income"
+    money_columns, grouping, group_by = "", "", keys
+    if with_money:
+        # The month and group totals in the same pass (money_figures' figures), from the
+        # period's amounts only (NULL outside it, so a group or a month appears exactly when it
+        # has an entry in the period, as in money_figures).
+        month = "CAST(date_trunc('month', CAST(e.earned_on AS timestamp)) AS date)"
+        money_columns = f", e.group_id, {month} AS month"
+        grouping = "GROUPING(p.id, e.group_id) AS grouping_set, "
+        group_by = f"GROUPING SETS (({keys}), (e.group_id, {month}))"
+    sql = f"""latest AS (
+  SELECT DISTINCT ON (s.household_id) s.household_id, s.surveyed_on, s.annual_income, s.members
+  FROM producers_incomesurvey s
+  WHERE s.surveyed_on <= %s
+  ORDER BY s.household_id, s.surveyed_on DESC, s.id DESC
+),
+sums AS MATERIALIZED (
+  SELECT {grouping}{keys},
+         CAST(SUM(e.amount_satang) FILTER (WHERE {period_sql}) AS bigint) AS paid,
+         CAST(SUM(e.amount_satang) FILTER (WHERE e.earned_on > p.window_from AND e.earned_on <= %s) AS bigint)
+           AS window_income
+         {money_columns}
+  FROM (
+    -- The population with its latest measurement, first (OFFSET 0 keeps the planner from
+    -- checking the population on every ledger row after the join instead), in the order of
+    -- the grouping keys, so the ledger is merge-joined and summed without sorting.
+    SELECT h.id,
+           CAST(h.baseline_annual_income * 100 AS bigint) AS baseline_income,
+           ({baseline_line}) * h.members AS baseline_line,
+           COALESCE(latest.members, h.members) AS current_members,
+           CAST(COALESCE(latest.annual_income, h.baseline_annual_income) * 100 AS bigint) AS measured_income,
+           GREATEST(COALESCE(latest.surveyed_on, h.baseline_date, make_date(h.baseline_year, 12, 31)), %s)
+             AS window_from
+    FROM producers_household h
+    LEFT JOIN latest ON latest.household_id = h.id
+    WHERE h.id IN ({scope_sql})
+    ORDER BY {keys.replace("p.", "")}
+    OFFSET 0
+  ) p
+  LEFT JOIN producers_householdincomeentry e ON e.household_id = p.id
+  GROUP BY {group_by}
+),
+r AS (
+  SELECT id, baseline_income, baseline_line, current_members,
+         measured_income + COALESCE(window_income, 0) AS current_income,
+         CASE WHEN paid IS NOT NULL THEN 1 ELSE 0 END AS earning,
+         COALESCE(paid, 0) AS paid
+  FROM sums
+  {f"WHERE grouping_set = {BY_HOUSEHOLD}" if with_money else ""}
+)"""  # noqa: S608
+    params = [
+        _date(as_of),
+        *period_params,
+        _date(as_of),
+        *baseline_params,
+        _date(year_ago),
+        *scope_params,
+    ]
+    return sql, params
+
+
+def _sqlite_flows(
+    scope_sql, scope_params, period_sql, period_params, baseline_line, baseline_params, *, as_of, year_ago
+) -> tuple[str, list]:
+    """CTEs ending in `r` (see _postgresql_flows), for SQLite: each household's rows are summed
+    for the period's figures (`entries`' conditions, evaluated once per row) and over the 12
+    months before "as of" (every group). The income that updates the status is the latter less
+    what was earned up to the latest measurement, for the households measured within those 12
+    months: only their rows in that stretch are read again (`measured_in_window`)."""
+    year_end = "(CAST(h.baseline_year AS TEXT) || '-12-31')"
+    sql = f"""scope(pk) AS MATERIALIZED ({scope_sql}),
 latest AS (
   SELECT s.household_id, s.annual_income, s.members, s.surveyed_on,
          ROW_NUMBER() OVER (PARTITION BY s.household_id ORDER BY s.surveyed_on DESC, s.id DESC) AS rn
   FROM producers_incomesurvey s JOIN scope ON scope.pk = s.household_id
   WHERE s.surveyed_on <= %s
 ),
-hh AS {materialized}(
-  SELECT h.id, h.code, h.baseline_annual_income AS baseline_income,
-         ({baseline_line}) * 12 * h.members AS baseline_line,
-         COALESCE(l.annual_income, h.baseline_annual_income) AS measured_income,
+hh AS MATERIALIZED (
+  SELECT h.id, h.code, CAST(ROUND(h.baseline_annual_income * 100) AS INTEGER) AS baseline_income,
+         ({baseline_line}) * h.members AS baseline_line,
+         CAST(ROUND(COALESCE(l.annual_income, h.baseline_annual_income) * 100) AS INTEGER) AS measured_income,
          COALESCE(l.members, h.members) AS current_members,
          COALESCE(l.surveyed_on, h.baseline_date, {year_end}) AS measured_on
   FROM scope JOIN producers_household h ON h.id = scope.pk
   LEFT JOIN latest l ON l.household_id = h.id AND l.rn = 1
 ),
-{flows_sql},
-{measured_in_window},
+ledger AS (
+  SELECT e.household_id,
+         CASE WHEN {period_sql} THEN e.amount_satang END AS period_amount,
+         CASE WHEN e.earned_on > %s AND e.earned_on <= %s THEN e.amount_satang END AS window_amount
+  FROM producers_householdincomeentry e
+  WHERE e.household_id IN (SELECT pk FROM scope)
+),
+flows AS (
+  SELECT household_id, SUM(period_amount) AS paid, SUM(window_amount) AS window_income
+  FROM ledger
+  GROUP BY household_id
+),
+measured_in_window AS (
+  SELECT e.household_id, SUM(e.amount_satang) AS amount
+  FROM hh JOIN producers_householdincomeentry e ON e.household_id = hh.id
+  WHERE hh.measured_on > %s AND e.earned_on > %s AND e.earned_on <= hh.measured_on AND e.earned_on <= %s
+  GROUP BY e.household_id
+),
 r AS (
-  SELECT hh.id, hh.code, hh.baseline_income, hh.baseline_line, hh.current_members,
+  SELECT hh.id, hh.baseline_income, hh.baseline_line, hh.current_members,
          hh.measured_income + COALESCE(flows.window_income, 0) - COALESCE(measured_in_window.amount, 0)
            AS current_income,
          CASE WHEN flows.paid IS NOT NULL THEN 1 ELSE 0 END AS earning,
@@ -416,22 +503,7 @@ r AS (
   FROM hh
   LEFT JOIN flows ON flows.household_id = hh.id
   LEFT JOIN measured_in_window ON measured_in_window.household_id = hh.id
-),
-lined AS (SELECT r.*, {current_line} AS current_line FROM r),
-statuses AS {materialized}(
-  SELECT lined.*,
-         current_income - baseline_income AS uplift,
-         CASE WHEN baseline_line IS NULL THEN '{PovertyStatus.UNKNOWN}'
-              WHEN baseline_income < baseline_line * {very_poor} THEN '{PovertyStatus.VERY_POOR}'
-              WHEN baseline_income < baseline_line THEN '{PovertyStatus.POOR}'
-              ELSE '{PovertyStatus.ABOVE}' END AS baseline_status,
-         CASE WHEN current_line IS NULL THEN '{PovertyStatus.UNKNOWN}'
-              WHEN current_income < current_line * {very_poor} THEN '{PovertyStatus.VERY_POOR}'
-              WHEN current_income < current_line THEN '{PovertyStatus.POOR}'
-              ELSE '{PovertyStatus.ABOVE}' END AS current_status
-  FROM lined
-)
-"""  # noqa: S608
+)"""  # noqa: S608
     params = [
         *scope_params,
         _date(as_of),
@@ -439,8 +511,9 @@ statuses AS {materialized}(
         *period_params,
         _date(year_ago),
         _date(as_of),
-        *measured_params,
-        *current_line_params,
+        _date(year_ago),
+        _date(year_ago),
+        _date(as_of),
     ]
     return sql, params
 
@@ -459,6 +532,16 @@ FIGURE_CONDITIONS = {
 
 def _money(value) -> Decimal:
     return Decimal(str(value or 0)).quantize(CENT)
+
+
+def _satang(value: Decimal) -> int:
+    return int((value * 100).to_integral_value())
+
+
+def _baht(satang) -> Decimal:
+    """An amount the household query returns in satang (an integer, or a mean or median of
+    integers), in baht."""
+    return (Decimal(str(satang or 0)) / 100).quantize(CENT)
 
 
 @dataclass
@@ -522,14 +605,14 @@ def _figures(user, filters: ImpactFilters, *, money_top: int | None = None):
         median = f"{middle.format(f'({earning_count} - 1) / 2')}, {middle.format(f'{earning_count} / 2')}"
     money = ""
     if with_money:
-        month_sql = "CAST(date_trunc('month', earned_on) AS date)"
-        # By day in the pass (truncating a million dates to months costs more), by month here.
+        # The period's amounts by group and month from the same pass (`sums`), in satang.
         months = (
-            f"FROM (SELECT {month_sql} AS month, SUM(paid) AS paid FROM sums "  # noqa: S608
-            f"WHERE grouping_set = {BY_DAY} AND paid IS NOT NULL GROUP BY 1) months"
+            f"FROM (SELECT month, SUM(paid) * 0.01 AS paid FROM sums "  # noqa: S608
+            f"WHERE grouping_set = {BY_GROUP_MONTH} AND paid IS NOT NULL GROUP BY 1) months"
         )
         top_groups = (
-            f"FROM (SELECT group_id, paid FROM sums WHERE grouping_set = {BY_GROUP} AND paid IS NOT NULL "  # noqa: S608
+            f"FROM (SELECT group_id, SUM(paid) * 0.01 AS paid FROM sums "  # noqa: S608
+            f"WHERE grouping_set = {BY_GROUP_MONTH} AND paid IS NOT NULL GROUP BY 1 "
             "ORDER BY paid DESC, group_id LIMIT %s) top_groups"
         )
         money = f""",
@@ -557,8 +640,8 @@ FROM statuses"""  # noqa: S608
         enrolled=enrolled or 0,
         known_baseline=int(known or 0),
         earning=int(earning or 0),
-        total_paid=_money(paid),
-        mean_uplift=_money(mean) if mean is not None else None,
+        total_paid=_baht(paid),
+        mean_uplift=_baht(mean) if mean is not None else None,
         crossed=int(crossed or 0),
         very_poor=int(very_poor or 0),
         baseline_counts={s.value: int(v or 0) for s, v in zip(STATUSES, status_values[: len(STATUSES)], strict=True)},
@@ -570,10 +653,10 @@ FROM statuses"""  # noqa: S608
     rest = row[8 + 2 * len(STATUSES) :]
     if connection.vendor == "postgresql":
         median_value = rest[0]
-        figures.median_uplift = _money(median_value) if median_value is not None else None
+        figures.median_uplift = _baht(median_value) if median_value is not None else None
     elif figures.earning:
         low, high = rest[:2]
-        figures.median_uplift = _money((Decimal(str(low)) + Decimal(str(high))) / 2)
+        figures.median_uplift = _baht((Decimal(str(low)) + Decimal(str(high))) / 2)
     money = None
     if with_money:
         months, month_totals, group_ids, group_totals = rest[1:5]
@@ -634,10 +717,9 @@ def drilldown(user, filters: ImpactFilters, figure: str, *, limit: int | None = 
     if built is None:
         return []
     prefix, params = built
-    sql = (
-        prefix + "SELECT id, baseline_income, baseline_status, current_income, current_status, paid "  # noqa: S608
-        f"FROM statuses WHERE {FIGURE_CONDITIONS[figure]} ORDER BY code"
-    )
+    columns = "st.id, st.baseline_income, st.baseline_status, st.current_income, st.current_status, st.paid"
+    select = f"SELECT {columns} FROM statuses st JOIN producers_household h ON h.id = st.id "  # noqa: S608
+    sql = prefix + select + f"WHERE {FIGURE_CONDITIONS[figure]} ORDER BY h.code"
     if limit is not None:
         sql += " LIMIT %s OFFSET %s"
         params = [*params, limit, offset]
@@ -659,11 +741,11 @@ def drilldown(user, filters: ImpactFilters, figure: str, *, limit: int | None = 
             HouseholdRow(
                 household=household,
                 groups=groups,
-                baseline_income=_money(baseline),
+                baseline_income=_baht(baseline),
                 baseline_status=baseline_status,
-                current_income=_money(current),
+                current_income=_baht(current),
                 current_status=current_status,
-                paid=_money(paid),
+                paid=_baht(paid),
             )
         )
     return result
