@@ -312,7 +312,12 @@ def _household_rows_sql(user, filters: ImpactFilters, *, with_money: bool = Fals
     year_ago = as_of - datetime.timedelta(days=365)
     postgresql = connection.vendor == "postgresql"
     try:
-        scope_sql, scope_params = _sql(population(user, filters).order_by().values("pk"))
+        # PostgreSQL reads the population's own columns (one pass over the register), SQLite
+        # its ids (its query joins the register again).
+        columns = ["pk"]
+        if postgresql:
+            columns = ["id", "members", "baseline_annual_income", "baseline_year", "baseline_date"]
+        scope_sql, scope_params = _sql(population(user, filters).order_by().values(*columns))
         period_sql, period_params = _period_condition(user, filters, group_list=postgresql)
     except EmptyResultSet:  # nothing in scope: Django will not even write the query
         return None
@@ -423,9 +428,8 @@ sums AS MATERIALIZED (
            CAST(COALESCE(latest.annual_income, h.baseline_annual_income) * 100 AS bigint) AS measured_income,
            GREATEST(COALESCE(latest.surveyed_on, h.baseline_date, make_date(h.baseline_year, 12, 31)), %s)
              AS window_from
-    FROM producers_household h
+    FROM ({scope_sql}) h
     LEFT JOIN latest ON latest.household_id = h.id
-    WHERE h.id IN ({scope_sql})
     ORDER BY {keys.replace("p.", "")}
     OFFSET 0
   ) p

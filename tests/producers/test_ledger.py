@@ -64,3 +64,31 @@ def test_the_same_settlement_cannot_be_written_twice(entry):
             settlement_key=entry.settlement_key,
             earned_on=entry.earned_on,
         )
+
+
+@pytest.mark.parametrize(
+    "amount, satang",
+    [
+        # 0.29 × 100 is 28.999… in floating point, which is how SQLite keeps decimals.
+        (Decimal("0.29"), 29),
+        (Decimal("-0.29"), -29),
+        (Decimal("1234567.89"), 123456789),
+        (Decimal("-0.01"), -1),
+        (Decimal("999999999999.99"), 99999999999999),
+    ],
+)
+def test_the_database_keeps_each_amount_in_exact_satang(entry, amount, satang):
+    """The impact dashboard sums amount_satang, not amount: the two must agree to the satang."""
+    created = HouseholdIncomeEntry.objects.create(
+        household=entry.household,
+        group=entry.group,
+        order=entry.order,
+        delivery_line=entry.delivery_line,
+        kind=HouseholdIncomeEntry.Kind.REVERSAL if amount < 0 else HouseholdIncomeEntry.Kind.SALE,
+        quantity=Decimal("0"),
+        amount=amount,
+        settlement_key=f"satang:{amount}",
+        earned_on=datetime.date(2026, 11, 3),
+    )
+    stored = HouseholdIncomeEntry.objects.values_list("amount", "amount_satang").get(pk=created.pk)
+    assert stored == (amount, satang)
