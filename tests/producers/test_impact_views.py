@@ -163,3 +163,21 @@ def test_the_period_inputs_keep_an_iso_date_whatever_the_language(client, progra
 
         assert 'value="2026-01-01"' in html
         assert 'value="2026-10-31"' in html
+
+
+def test_the_filter_selects_escape_labels_and_mark_the_chosen_option(programme):
+    from producers.views_impact import ImpactFilterForm
+
+    programme.g2.name_th = 'กลุ่ม <b>"ทอผ้า"</b> & ข้าว'
+    programme.g2.save()
+    form = ImpactFilterForm(data={"group": programme.g2.pk, "province": "46"}, user=programme.coordinator)
+    assert form.is_valid(), form.errors
+
+    group_select = str(form["group"])
+    assert group_select.startswith('<select name="group" id="id_group">')
+    assert f'<option value="{programme.g2.pk}" selected>' in group_select
+    assert f'<option value="{programme.g1.pk}">' in group_select
+    assert "กลุ่ม &lt;b&gt;&quot;ทอผ้า&quot;&lt;/b&gt; &amp; ข้าว" in group_select
+    assert "<b>" not in group_select
+    assert '<option value="46" selected>' in str(form["province"])
+    assert '<option value="" selected>' in str(form["district"])
