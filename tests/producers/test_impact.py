@@ -23,6 +23,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -490,3 +491,18 @@ def test_random_households_get_the_status_the_household_page_computes(programme,
         paid = impact.entries(programme.coordinator, impact.ImpactFilters(date_to=as_of)).aggregate(total=Sum("amount"))
         figures_as_of = impact.household_figures(programme.coordinator, impact.ImpactFilters(date_to=as_of))
         assert figures_as_of.total_paid == paid["total"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL: planner settings")
+def test_the_dashboards_planner_settings_end_with_its_queries(programme):
+    """The household query runs without hash joins (see impact._cursor); inside a caller's
+    transaction (as here) the rest of the transaction gets the usual settings back."""
+
+    def settings():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('enable_hashjoin'), current_setting('jit')")
+            return cursor.fetchone()
+
+    before = settings()
+    impact.impact_summary(programme.coordinator, impact.ImpactFilters(**PERIOD))
+    assert settings() == before
