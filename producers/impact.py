@@ -261,12 +261,12 @@ def _cursor():
                 )
 
 
-def _period_condition(user, filters: ImpactFilters, *, group_list: bool = False) -> tuple[str, list]:
+def _period_condition(user, filters: ImpactFilters, *, group_ids: list | None = None) -> tuple[str, list]:
     """The `entries` filters as one SQL condition on the ledger row `e` (the household condition
     excepted: the caller joins the population): so one pass over the ledger can sum both the
-    period's income and the income that updates each household's status. `group_list`
-    (PostgreSQL): the groups as an array parameter, which PostgreSQL hashes once, rather than a
-    subquery evaluated per row."""
+    period's income and the income that updates each household's status. `group_ids`
+    (PostgreSQL): the groups' ids, as an array parameter, which PostgreSQL hashes once, rather
+    than a subquery evaluated per row."""
     from orders.models import DeliveryLine, Order
 
     parts, params = [], []
@@ -276,9 +276,9 @@ def _period_condition(user, filters: ImpactFilters, *, group_list: bool = False)
         parts.append(f"e.{column} IN ({sql})")
         params.extend(sub_params)
 
-    if group_list:
+    if group_ids is not None:
         parts.append("e.group_id = ANY(CAST(%s AS bigint[]))")
-        params.append(list(_filtered_groups(user, filters).order_by().values_list("pk", flat=True)))
+        params.append(group_ids)
     else:
         subquery("group_id", _filtered_groups(user, filters))
     if filters.date_from:
@@ -318,8 +318,10 @@ def _household_rows_sql(user, filters: ImpactFilters, *, with_money: bool = Fals
     `flows`) and the households measured within the last 12 months once more
     (`measured_in_window`).
 
-    `with_money` (PostgreSQL only): the same pass also sums the period's entries by group and
-    month into the CTE `sums` (grouping sets), so the page reads the ledger once."""
+    `with_money` (PostgreSQL only): the prefix also holds the CTE `money` (group_id, month, paid
+    in satang: the period's entries of the population by group and month, a row where there is
+    an entry), from the ledger's running totals when they cover the filters (_rollups_cover),
+    else from the same pass over the ledger."""
     as_of = filters.as_of
     year_ago = as_of - datetime.timedelta(days=365)
     postgresql = connection.vendor == "postgresql"
@@ -330,7 +332,10 @@ def _household_rows_sql(user, filters: ImpactFilters, *, with_money: bool = Fals
         if postgresql:
             columns = ["id", "members", "baseline_annual_income", "baseline_year", "baseline_date"]
         scope_sql, scope_params = _sql(population(user, filters).order_by().values(*columns))
-        period_sql, period_params = _period_condition(user, filters, group_list=postgresql)
+        group_ids = None
+        if postgresql:
+            group_ids = list(_filtered_groups(user, filters).order_by().values_list("pk", flat=True))
+        period_sql, period_params = _period_condition(user, filters, group_ids=group_ids)
     except EmptyResultSet:  # nothing in scope: Django will not even write the query
         return None
     lines = list(PovertyLine.objects.order_by("-year").values_list("year", "baht_per_person_month"))
@@ -347,7 +352,12 @@ def _household_rows_sql(user, filters: ImpactFilters, *, with_money: bool = Fals
     current_line_params = [_satang(current) * 12 if current is not None else None]
     parts = (scope_sql, scope_params, period_sql, period_params, baseline_line, baseline_params)
     if postgresql:
-        flows_sql, flows_params = _postgresql_flows(*parts, as_of=as_of, year_ago=year_ago, with_money=with_money)
+        money = None
+        if with_money:
+            money = "rollups" if _rollups_cover(filters) else "pass"
+        flows_sql, flows_params = _postgresql_flows(
+            *parts, as_of=as_of, year_ago=year_ago, money=money, group_ids=group_ids, filters=filters
+        )
     else:
         flows_sql, flows_params = _sqlite_flows(*parts, as_of=as_of, year_ago=year_ago)
     # "Very poor": below VERY_POOR_SHARE of the line, compared in whole numbers (income × 5 <
@@ -375,8 +385,31 @@ statuses AS MATERIALIZED (
     return sql, [*flows_params, *current_line_params]
 
 
+def _rollups_cover(filters: ImpactFilters) -> bool:
+    """Whether the running totals per group and month (GroupIncomeMonth) can give the money by
+    month and group: nothing narrows the entries below a group (agreement, company, category),
+    the period is made of whole months, and the population is not narrowed to an area (the
+    households left out would all have to be subtracted again)."""
+    if filters.agreement or filters.company or filters.category or filters.province or filters.district:
+        return False
+    if filters.date_from and filters.date_from.day != 1:
+        return False
+    return not (filters.date_to and (filters.date_to + datetime.timedelta(days=1)).day != 1)
+
+
 def _postgresql_flows(
-    scope_sql, scope_params, period_sql, period_params, baseline_line, baseline_params, *, as_of, year_ago, with_money
+    scope_sql,
+    scope_params,
+    period_sql,
+    period_params,
+    baseline_line,
+    baseline_params,
+    *,
+    as_of,
+    year_ago,
+    money,
+    group_ids,
+    filters,
 ) -> tuple[str, list]:
     """CTEs ending in `r` (one row per household: id, baseline_income, baseline_line,
     current_members, current_income, earning, paid; amounts and lines in satang), for PostgreSQL.
@@ -390,7 +423,7 @@ def _postgresql_flows(
     12 months before "as of" (HouseholdQuerySet.with_current_status, the same rule)."""
     keys = "p.id, p.baseline_income, p.baseline_line, p.current_members, p.measured_income"
     money_columns, grouping, group_by = "", "", keys
-    if with_money:
+    if money == "pass":
         # The month and group totals in the same pass (money_figures' figures), from the
         # period's amounts only (NULL outside it, so a group or a month appears exactly when it
         # has an entry in the period, as in money_figures).
@@ -398,6 +431,46 @@ def _postgresql_flows(
         money_columns = f", e.group_id, {month} AS month"
         grouping = "GROUPING(p.id, e.group_id) AS grouping_set, "
         group_by = f"GROUPING SETS (({keys}), (e.group_id, {month}))"
+    money_sql, money_params = "", []
+    if money == "pass":
+        money_sql = f"""money AS (
+  SELECT group_id, month, paid FROM sums WHERE grouping_set = {BY_GROUP_MONTH} AND paid IS NOT NULL
+),
+"""  # noqa: S608
+    elif money == "rollups":
+        # The running totals of the filtered groups over the period's months, less the entries
+        # of the households outside the population (who left their group, or whom the user may
+        # not see): found through the totals per household and group, and read one by one.
+        # A group and month is kept while entries remain, as in the pass.
+        months, month_params = "", []
+        if filters.date_from:
+            months += " AND m.month >= %s"
+            month_params.append(_date(filters.date_from))
+        if filters.date_to:
+            months += " AND m.month <= %s"
+            month_params.append(_date(filters.date_to))
+        money_sql = f"""outside AS (
+  SELECT t.household_id FROM producers_householdgroupincome t
+  WHERE t.group_id = ANY(CAST(%s AS bigint[])) AND t.entries > 0
+  EXCEPT
+  SELECT id FROM sums
+),
+money AS (
+  SELECT group_id, month, SUM(amount) AS paid
+  FROM (
+    SELECT m.group_id, m.month, m.amount_satang AS amount, m.entries
+    FROM producers_groupincomemonth m
+    WHERE m.group_id = ANY(CAST(%s AS bigint[])){months}
+    UNION ALL
+    SELECT e.group_id, CAST(date_trunc('month', CAST(e.earned_on AS timestamp)) AS date), -e.amount_satang, -1
+    FROM outside JOIN producers_householdincomeentry e ON e.household_id = outside.household_id
+    WHERE {period_sql}
+  ) parts
+  GROUP BY group_id, month
+  HAVING SUM(entries) > 0
+),
+"""  # noqa: S608
+        money_params = [group_ids, group_ids, *month_params, *period_params]
     sql = f"""latest AS (
   SELECT DISTINCT ON (s.household_id) s.household_id, s.surveyed_on, s.annual_income, s.members
   FROM producers_incomesurvey s
@@ -429,13 +502,13 @@ sums AS MATERIALIZED (
   LEFT JOIN producers_householdincomeentry e ON e.household_id = p.id
   GROUP BY {group_by}
 ),
-r AS (
+{money_sql}r AS (
   SELECT id, baseline_income, baseline_line, current_members,
          measured_income + COALESCE(window_income, 0) AS current_income,
          CASE WHEN paid IS NOT NULL THEN 1 ELSE 0 END AS earning,
          COALESCE(paid, 0) AS paid
   FROM sums
-  {f"WHERE grouping_set = {BY_HOUSEHOLD}" if with_money else ""}
+  {f"WHERE grouping_set = {BY_HOUSEHOLD}" if money == "pass" else ""}
 )"""  # noqa: S608
     params = [
         _date(as_of),
@@ -444,6 +517,7 @@ r AS (
         *baseline_params,
         _date(year_ago),
         *scope_params,
+        *money_params,
     ]
     return sql, params
 
@@ -602,14 +676,10 @@ def _figures(user, filters: ImpactFilters, *, money_top: int | None = None):
         median = f"{middle.format(f'({earning_count} - 1) / 2')}, {middle.format(f'{earning_count} / 2')}"
     money = ""
     if with_money:
-        # The period's amounts by group and month from the same pass (`sums`), in satang.
-        months = (
-            f"FROM (SELECT month, SUM(paid) * 0.01 AS paid FROM sums "  # noqa: S608
-            f"WHERE grouping_set = {BY_GROUP_MONTH} AND paid IS NOT NULL GROUP BY 1) months"
-        )
+        # The period's amounts by group and month (the CTE `money`, in satang).
+        months = "FROM (SELECT month, SUM(paid) * 0.01 AS paid FROM money GROUP BY 1) months"
         top_groups = (
-            f"FROM (SELECT group_id, SUM(paid) * 0.01 AS paid FROM sums "  # noqa: S608
-            f"WHERE grouping_set = {BY_GROUP_MONTH} AND paid IS NOT NULL GROUP BY 1 "
+            "FROM (SELECT group_id, SUM(paid) * 0.01 AS paid FROM money GROUP BY 1 "
             "ORDER BY paid DESC, group_id LIMIT %s) top_groups"
         )
         money = f""",

@@ -3,16 +3,23 @@ earned (HouseholdIncomeEntry, an append-only ledger) and what the group paid out
 
 The ledger is never edited: a refund appends reversing entries, and a settlement that already ran
 finds its entries by their `settlement_key` and adds nothing. Amounts are exact to the satang.
+
+Two running totals are kept beside it, in the same transaction as each append (`rollups_add`,
+called by `HouseholdIncomeEntry.save` and the ledger's `bulk_create`): per group and month
+(GroupIncomeMonth) and per household and group (HouseholdGroupIncome). The impact dashboard reads
+its money by month and group from them instead of summing a million entries (producers.impact).
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
+import datetime
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
-from django.db import models
+from django.db import connections, models, router, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Cast, Round
 from django.utils import timezone
@@ -52,6 +59,16 @@ class Contribution(models.Model):
 
 
 class AppendOnlyQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        """Appends many entries and adds them to the running totals, in one transaction."""
+        if kwargs.get("ignore_conflicts") or kwargs.get("update_conflicts"):
+            # The totals must count exactly the rows written, which these options leave unknown.
+            raise ValueError("Ledger entries are appended with plain inserts only.")
+        with transaction.atomic(using=self.db):
+            created = super().bulk_create(objs, *args, **kwargs)
+            rollups_add(created, using=self.db)
+        return created
+
     def update(self, **kwargs):
         raise ValidationError(_("Ledger entries are never changed: append a reversing entry instead."))
 
@@ -123,10 +140,99 @@ class HouseholdIncomeEntry(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise ValidationError(_("Ledger entries are never changed: append a reversing entry instead."))
-        super().save(*args, **kwargs)
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using):
+            super().save(*args, **kwargs)
+            rollups_add([self], using=using)
 
     def delete(self, *args, **kwargs):
         raise ValidationError(_("Ledger entries are never deleted: append a reversing entry instead."))
+
+
+class GroupIncomeMonth(models.Model):
+    """Everything a group's households earned in one month (ledger entries, reversals included):
+    a running total the ledger keeps (see the module docstring)."""
+
+    group = models.ForeignKey(
+        "producers.ProducerGroup", verbose_name=_("producer group"), on_delete=models.PROTECT, related_name="+"
+    )
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    amount_satang = models.BigIntegerField(_("amount (satang)"), default=0)
+    entries = models.IntegerField(_("entries"), default=0)
+
+    class Meta:
+        verbose_name = _("group income in a month")
+        verbose_name_plural = _("group income by month")
+        constraints = [models.UniqueConstraint(fields=["group", "month"], name="one_total_per_group_month")]
+
+    def __str__(self) -> str:
+        return f"{self.group_id} {self.month:%Y-%m} {self.amount_satang}"
+
+
+class HouseholdGroupIncome(models.Model):
+    """Everything a household earned through one group (ledger entries, reversals included): a
+    running total the ledger keeps (see the module docstring)."""
+
+    household = models.ForeignKey(
+        "producers.Household", verbose_name=_("household"), on_delete=models.PROTECT, related_name="+"
+    )
+    group = models.ForeignKey(
+        "producers.ProducerGroup", verbose_name=_("producer group"), on_delete=models.PROTECT, related_name="+"
+    )
+    amount_satang = models.BigIntegerField(_("amount (satang)"), default=0)
+    entries = models.IntegerField(_("entries"), default=0)
+
+    class Meta:
+        verbose_name = _("household income through a group")
+        verbose_name_plural = _("household income by group")
+        constraints = [models.UniqueConstraint(fields=["household", "group"], name="one_total_per_household_group")]
+        indexes = [models.Index(fields=["group", "household"], name="producers_hgi_group_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.group_id} {self.amount_satang}"
+
+
+ROLLUP_UPSERT = """INSERT INTO {table} AS t ({keys}, amount_satang, entries) VALUES ({marks}, %s, %s)
+ON CONFLICT ({keys}) DO UPDATE SET amount_satang = t.amount_satang + excluded.amount_satang,
+                                  entries = t.entries + excluded.entries"""
+
+
+def rollups_add(entries, *, using: str = "default") -> None:
+    """Add freshly inserted ledger entries to the running totals: one upsert per total touched,
+    in key order (so two settlements never wait on each other's rows in opposite orders).
+    Amounts as the database stores them: rounded half away from zero to the satang."""
+    by_month: dict = defaultdict(lambda: [0, 0])
+    by_household: dict = defaultdict(lambda: [0, 0])
+    for entry in entries:
+        satang = int((Decimal(entry.amount) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        for totals, key in (
+            (by_month, (entry.group_id, _month_of(entry.earned_on))),
+            (by_household, (entry.household_id, entry.group_id)),
+        ):
+            totals[key][0] += satang
+            totals[key][1] += 1
+    if not by_month:
+        return
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        for model, keys, totals in (
+            (GroupIncomeMonth, ("group_id", "month"), by_month),
+            (HouseholdGroupIncome, ("household_id", "group_id"), by_household),
+        ):
+            sql = ROLLUP_UPSERT.format(
+                table=model._meta.db_table, keys=", ".join(keys), marks=", ".join(["%s"] * len(keys))
+            )
+            rows = [
+                (*(connection.ops.adapt_datefield_value(k) if isinstance(k, datetime.date) else k for k in key), *sums)
+                for key, sums in sorted(totals.items())
+            ]
+            cursor.executemany(sql, rows)
+
+
+def _month_of(day) -> datetime.date:
+    if not isinstance(day, datetime.date):
+        day = datetime.date.fromisoformat(str(day))
+    return day.replace(day=1)
 
 
 class Payout(models.Model):

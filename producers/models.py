@@ -585,4 +585,4 @@ class PovertyLine(models.Model):
 
 
 from .import_models import HouseholdImport  # noqa
-from .ledger_models import Contribution, HouseholdIncomeEntry, Payout  # noqa
+from .ledger_models import Contribution, GroupIncomeMonth, HouseholdGroupIncome, HouseholdIncomeEntry, Payout  # noqa

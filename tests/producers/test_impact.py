@@ -506,3 +506,33 @@ def test_the_dashboards_planner_settings_end_with_its_queries(programme):
     before = settings()
     impact.impact_summary(programme.coordinator, impact.ImpactFilters(**PERIOD))
     assert settings() == before
+
+
+@pytest.mark.parametrize(
+    "period",
+    [
+        {},
+        PERIOD,
+        {"date_from": datetime.date(2026, 3, 1)},
+        {"date_to": datetime.date(2026, 4, 30)},
+        {"date_from": datetime.date(2026, 3, 2), "date_to": datetime.date(2026, 9, 15)},  # not whole months
+    ],
+)
+def test_the_money_by_month_and_group_leaves_out_households_outside_the_population(programme, period):
+    """H2 leaves its group: its entries stay in the ledger (and in the running totals per group
+    and month) but are no longer the population's, so the summary, whether it reads the running
+    totals or the ledger, gives what money_figures sums from the ledger's rows."""
+    from producers.models import Enrolment
+
+    Enrolment.objects.filter(household=programme.h2).update(active=False)
+    for extra in ({}, {"group": programme.g1}):
+        filters = impact.ImpactFilters(**period, **extra)
+        programme.coordinator.__dict__.pop("_impact_scope", None)
+        summary = impact.impact_summary(programme.coordinator, filters)
+        expected = impact.money_figures(programme.coordinator, filters)
+        assert summary.money == expected, (period, extra)
+        assert sum(total for _month, total in summary.money.monthly) == summary.households.total_paid
+    # H2's 10,000 and its reversal are gone from April and May.
+    money = impact.money_figures(programme.coordinator, impact.ImpactFilters(**PERIOD))
+    assert dict(money.monthly)[datetime.date(2026, 3, 1)] == Decimal("50000.00")
+    assert datetime.date(2026, 4, 1) not in dict(money.monthly)

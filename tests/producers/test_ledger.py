@@ -92,3 +92,82 @@ def test_the_database_keeps_each_amount_in_exact_satang(entry, amount, satang):
     )
     stored = HouseholdIncomeEntry.objects.values_list("amount", "amount_satang").get(pk=created.pk)
     assert stored == (amount, satang)
+
+
+def test_the_running_totals_follow_every_append(entry):
+    """GroupIncomeMonth and HouseholdGroupIncome equal the ledger's own sums after entries are
+    appended one by one and in bulk, and the migration's backfill computes the same totals."""
+    import importlib
+
+    from django.apps import apps
+    from django.db import connection
+    from django.db.models import Count, Sum
+    from django.db.models.functions import TruncMonth
+
+    from producers.models import GroupIncomeMonth, HouseholdGroupIncome
+    from tests.factories.households import GroupFactory
+
+    other_group = GroupFactory(province_code=entry.group.province_code)
+    second = HouseholdFactory(province_code=entry.group.province_code)
+    rows = []
+    for n, (household, group, amount, day) in enumerate(
+        [
+            (entry.household, entry.group, "0.29", datetime.date(2026, 11, 30)),
+            (entry.household, entry.group, "-100.01", datetime.date(2026, 12, 1)),
+            (second, entry.group, "12.50", datetime.date(2026, 11, 2)),
+            (second, other_group, "7.77", datetime.date(2026, 11, 2)),
+        ]
+    ):
+        rows.append(
+            HouseholdIncomeEntry(
+                household=household,
+                group=group,
+                order=entry.order,
+                delivery_line=entry.delivery_line,
+                kind=HouseholdIncomeEntry.Kind.REVERSAL if amount.startswith("-") else HouseholdIncomeEntry.Kind.SALE,
+                quantity=Decimal("1"),
+                amount=Decimal(amount),
+                settlement_key=f"rollup:{n}",
+                earned_on=day,
+            )
+        )
+    rows[0].save()
+    HouseholdIncomeEntry.objects.bulk_create(rows[1:])
+
+    def from_ledger():
+        ledger = HouseholdIncomeEntry.objects.order_by()
+        by_month = {
+            (row["group_id"], row["month"]): (row["amount"], row["count"])
+            for row in ledger.annotate(month=TruncMonth("earned_on"))
+            .values("group_id", "month")
+            .annotate(amount=Sum("amount_satang"), count=Count("pk"))
+        }
+        by_household = {
+            (row["household_id"], row["group_id"]): (row["amount"], row["count"])
+            for row in ledger.values("household_id", "group_id").annotate(
+                amount=Sum("amount_satang"), count=Count("pk")
+            )
+        }
+        return by_month, by_household
+
+    def totals():
+        return (
+            {(t.group_id, t.month): (t.amount_satang, t.entries) for t in GroupIncomeMonth.objects.all()},
+            {(t.household_id, t.group_id): (t.amount_satang, t.entries) for t in HouseholdGroupIncome.objects.all()},
+        )
+
+    expected = from_ledger()
+    assert totals() == expected
+    assert expected[0][(entry.group_id, datetime.date(2026, 11, 1))] == (47500 + 29 + 1250, 3)
+    assert expected[1][(entry.household_id, entry.group_id)] == (47500 + 29 - 10001, 3)
+
+    GroupIncomeMonth.objects.all().delete()
+    HouseholdGroupIncome.objects.all().delete()
+    migration = importlib.import_module("producers.migrations.0008_ledger_rollups")
+    migration.backfill(apps, type("Editor", (), {"connection": connection})())
+    assert totals() == expected
+
+
+def test_the_ledger_refuses_bulk_inserts_that_may_skip_rows(entry):
+    with pytest.raises(ValueError):
+        HouseholdIncomeEntry.objects.bulk_create([], ignore_conflicts=True)
