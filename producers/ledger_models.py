@@ -229,6 +229,76 @@ def rollups_add(entries, *, using: str = "default") -> None:
             cursor.executemany(sql, rows)
 
 
+def rollups_from_ledger(*, using: str = "default") -> tuple[dict, dict]:
+    """The running totals as the ledger's rows give them ({(group, month): (satang, entries)},
+    {(household, group): (satang, entries)}), summed in the database."""
+    from django.db.models import Count, Sum
+    from django.db.models.functions import TruncMonth
+
+    ledger = HouseholdIncomeEntry.objects.using(using).order_by()
+    by_month = {
+        (row["group_id"], row["month"]): (row["amount"], row["count"])
+        for row in ledger.annotate(month=TruncMonth("earned_on"))
+        .values("group_id", "month")
+        .annotate(amount=Sum("amount_satang"), count=Count("pk"))
+        .iterator()
+    }
+    by_household = {
+        (row["household_id"], row["group_id"]): (row["amount"], row["count"])
+        for row in ledger.values("household_id", "group_id")
+        .annotate(amount=Sum("amount_satang"), count=Count("pk"))
+        .iterator()
+    }
+    return by_month, by_household
+
+
+def rollups_stored(*, using: str = "default") -> tuple[dict, dict]:
+    """The running totals as stored, in the shape of rollups_from_ledger (empty totals left out)."""
+    by_month = {
+        (group, month): (amount, count)
+        for group, month, amount, count in GroupIncomeMonth.objects.using(using)
+        .filter(entries__gt=0)
+        .values_list("group_id", "month", "amount_satang", "entries")
+        .iterator()
+    }
+    by_household = {
+        (household, group): (amount, count)
+        for household, group, amount, count in HouseholdGroupIncome.objects.using(using)
+        .filter(entries__gt=0)
+        .values_list("household_id", "group_id", "amount_satang", "entries")
+        .iterator()
+    }
+    return by_month, by_household
+
+
+def rollups_rebuild(*, using: str = "default") -> None:
+    """Write the running totals again from the ledger, with appends held off meanwhile (on
+    PostgreSQL a SHARE lock on the ledger, which lets reads through; SQLite writes one at a
+    time anyway)."""
+    connection = connections[using]
+    with transaction.atomic(using=using):
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(f"LOCK TABLE {HouseholdIncomeEntry._meta.db_table} IN SHARE MODE")
+        by_month, by_household = rollups_from_ledger(using=using)
+        GroupIncomeMonth.objects.using(using).all().delete()
+        HouseholdGroupIncome.objects.using(using).all().delete()
+        GroupIncomeMonth.objects.using(using).bulk_create(
+            [
+                GroupIncomeMonth(group_id=group, month=month, amount_satang=amount, entries=count)
+                for (group, month), (amount, count) in by_month.items()
+            ],
+            batch_size=5000,
+        )
+        HouseholdGroupIncome.objects.using(using).bulk_create(
+            [
+                HouseholdGroupIncome(household_id=household, group_id=group, amount_satang=amount, entries=count)
+                for (household, group), (amount, count) in by_household.items()
+            ],
+            batch_size=5000,
+        )
+
+
 def _month_of(day) -> datetime.date:
     if not isinstance(day, datetime.date):
         day = datetime.date.fromisoformat(str(day))

@@ -1,4 +1,5 @@
 import datetime
+import io
 from decimal import Decimal
 
 import pytest
@@ -101,9 +102,8 @@ def test_the_running_totals_follow_every_append(entry):
 
     from django.apps import apps
     from django.db import connection
-    from django.db.models import Count, Sum
-    from django.db.models.functions import TruncMonth
 
+    from producers.ledger_models import rollups_from_ledger, rollups_stored
     from producers.models import GroupIncomeMonth, HouseholdGroupIncome
     from tests.factories.households import GroupFactory
 
@@ -134,30 +134,8 @@ def test_the_running_totals_follow_every_append(entry):
     rows[0].save()
     HouseholdIncomeEntry.objects.bulk_create(rows[1:])
 
-    def from_ledger():
-        ledger = HouseholdIncomeEntry.objects.order_by()
-        by_month = {
-            (row["group_id"], row["month"]): (row["amount"], row["count"])
-            for row in ledger.annotate(month=TruncMonth("earned_on"))
-            .values("group_id", "month")
-            .annotate(amount=Sum("amount_satang"), count=Count("pk"))
-        }
-        by_household = {
-            (row["household_id"], row["group_id"]): (row["amount"], row["count"])
-            for row in ledger.values("household_id", "group_id").annotate(
-                amount=Sum("amount_satang"), count=Count("pk")
-            )
-        }
-        return by_month, by_household
-
-    def totals():
-        return (
-            {(t.group_id, t.month): (t.amount_satang, t.entries) for t in GroupIncomeMonth.objects.all()},
-            {(t.household_id, t.group_id): (t.amount_satang, t.entries) for t in HouseholdGroupIncome.objects.all()},
-        )
-
-    expected = from_ledger()
-    assert totals() == expected
+    expected = rollups_from_ledger()
+    assert rollups_stored() == expected
     assert expected[0][(entry.group_id, datetime.date(2026, 11, 1))] == (47500 + 29 + 1250, 3)
     assert expected[1][(entry.household_id, entry.group_id)] == (47500 + 29 - 10001, 3)
 
@@ -165,9 +143,28 @@ def test_the_running_totals_follow_every_append(entry):
     HouseholdGroupIncome.objects.all().delete()
     migration = importlib.import_module("producers.migrations.0008_ledger_rollups")
     migration.backfill(apps, type("Editor", (), {"connection": connection})())
-    assert totals() == expected
+    assert rollups_stored() == expected
 
 
 def test_the_ledger_refuses_bulk_inserts_that_may_skip_rows(entry):
     with pytest.raises(ValueError):
         HouseholdIncomeEntry.objects.bulk_create([], ignore_conflicts=True)
+
+
+def test_check_ledger_totals_finds_and_repairs_totals_left_behind(entry):
+    from django.core.management import CommandError, call_command
+
+    from producers.models import GroupIncomeMonth
+
+    out = io.StringIO()
+    call_command("check_ledger_totals", stdout=out)
+    assert "match" in out.getvalue()
+
+    # As if a row had been written around the ledger (a raw insert, loaddata).
+    GroupIncomeMonth.objects.filter(group=entry.group).update(amount_satang=1)
+    with pytest.raises(CommandError):
+        call_command("check_ledger_totals", stdout=io.StringIO())
+
+    call_command("check_ledger_totals", "--repair", stdout=io.StringIO())
+    assert GroupIncomeMonth.objects.get(group=entry.group).amount_satang == 47500
+    call_command("check_ledger_totals", stdout=io.StringIO())
