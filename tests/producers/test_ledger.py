@@ -153,12 +153,13 @@ def test_the_ledger_refuses_bulk_inserts_that_may_skip_rows(entry):
 
 def test_check_ledger_totals_finds_and_repairs_totals_left_behind(entry):
     from django.core.management import CommandError, call_command
+    from django.utils.translation import gettext
 
     from producers.models import GroupIncomeMonth
 
     out = io.StringIO()
     call_command("check_ledger_totals", stdout=out)
-    assert "match" in out.getvalue()
+    assert gettext("The ledger's running totals match its rows.") in out.getvalue()
 
     # As if a row had been written around the ledger (a raw insert, loaddata).
     GroupIncomeMonth.objects.filter(group=entry.group).update(amount_satang=1)
