@@ -149,16 +149,24 @@ class HouseholdIncomeEntry(models.Model):
         raise ValidationError(_("Ledger entries are never deleted: append a reversing entry instead."))
 
 
-class GroupIncomeMonth(models.Model):
-    """Everything a group's households earned in one month (ledger entries, reversals included):
-    a running total the ledger keeps (see the module docstring)."""
+class RunningTotal(models.Model):
+    """A sum of ledger entries (reversals included) in satang and their count, which the ledger
+    keeps as it appends (see the module docstring)."""
+
+    amount_satang = models.BigIntegerField(_("amount (satang)"), default=0)
+    entries = models.IntegerField(_("entries"), default=0)
+
+    class Meta:
+        abstract = True
+
+
+class GroupIncomeMonth(RunningTotal):
+    """Everything a group's households earned in one month."""
 
     group = models.ForeignKey(
         "producers.ProducerGroup", verbose_name=_("producer group"), on_delete=models.PROTECT, related_name="+"
     )
     month = models.DateField(_("month"), help_text=_("The first day of the month."))
-    amount_satang = models.BigIntegerField(_("amount (satang)"), default=0)
-    entries = models.IntegerField(_("entries"), default=0)
 
     class Meta:
         verbose_name = _("group income in a month")
@@ -169,9 +177,8 @@ class GroupIncomeMonth(models.Model):
         return f"{self.group_id} {self.month:%Y-%m} {self.amount_satang}"
 
 
-class HouseholdGroupIncome(models.Model):
-    """Everything a household earned through one group (ledger entries, reversals included): a
-    running total the ledger keeps (see the module docstring)."""
+class HouseholdGroupIncome(RunningTotal):
+    """Everything a household earned through one group."""
 
     household = models.ForeignKey(
         "producers.Household", verbose_name=_("household"), on_delete=models.PROTECT, related_name="+"
@@ -179,8 +186,6 @@ class HouseholdGroupIncome(models.Model):
     group = models.ForeignKey(
         "producers.ProducerGroup", verbose_name=_("producer group"), on_delete=models.PROTECT, related_name="+"
     )
-    amount_satang = models.BigIntegerField(_("amount (satang)"), default=0)
-    entries = models.IntegerField(_("entries"), default=0)
 
     class Meta:
         verbose_name = _("household income through a group")
