@@ -20,8 +20,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import connections, models, router, transaction
-from django.db.models import F, Q
-from django.db.models.functions import Cast, Round
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import Cast, Round, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -204,8 +204,8 @@ ON CONFLICT ({keys}) DO UPDATE SET amount_satang = t.amount_satang + excluded.am
 
 def rollups_add(entries, *, using: str = "default") -> None:
     """Add freshly inserted ledger entries to the running totals: one upsert per total touched,
-    in key order (so two settlements never wait on each other's rows in opposite orders).
-    Amounts as the database stores them: rounded half away from zero to the satang."""
+    in key order (within one call, two appends never take each other's rows in opposite
+    orders). Amounts as the database stores them: rounded half away from zero to the satang."""
     by_month: dict = defaultdict(lambda: [0, 0])
     by_household: dict = defaultdict(lambda: [0, 0])
     for entry in entries:
@@ -237,9 +237,6 @@ def rollups_add(entries, *, using: str = "default") -> None:
 def rollups_from_ledger(*, using: str = "default") -> tuple[dict, dict]:
     """The running totals as the ledger's rows give them ({(group, month): (satang, entries)},
     {(household, group): (satang, entries)}), summed in the database."""
-    from django.db.models import Count, Sum
-    from django.db.models.functions import TruncMonth
-
     ledger = HouseholdIncomeEntry.objects.using(using).order_by()
     by_month = {
         (row["group_id"], row["month"]): (row["amount"], row["count"])

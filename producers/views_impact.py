@@ -33,8 +33,9 @@ FIGURE_LABELS = {
 
 class PlainSelect(forms.Select):
     """A <select> written out in Python instead of through one template per option: a
-    province-wide coordinator's group filter has a thousand options, which cost about 50 ms of
-    every dashboard page through the templates and about 2 ms here. (No option groups.)"""
+    province-wide coordinator's group filter has a thousand options, and the whole form cost
+    ~55 ms of every dashboard page through the templates, ~25 ms this way (most of it now
+    loading the groups). No option groups."""
 
     def render(self, name, value, attrs=None, renderer=None):
         chosen = {str(v) for v in self.format_value(value)}
