@@ -197,12 +197,11 @@ def population(user, filters: ImpactFilters) -> QuerySet[Household]:
     return households.filter(Exists(enrolled))
 
 
-def entries(user, filters: ImpactFilters, *, households: bool = True) -> QuerySet[HouseholdIncomeEntry]:
-    """Ledger rows behind "total paid" (reversals included). `households=False` leaves out the
-    household condition, for a query that joins the population itself."""
-    rows = HouseholdIncomeEntry.objects.filter(group__in=_filtered_groups(user, filters))
-    if households:
-        rows = rows.filter(household__in=population(user, filters).values("pk"))
+def entries(user, filters: ImpactFilters) -> QuerySet[HouseholdIncomeEntry]:
+    """Ledger rows behind "total paid" (reversals included)."""
+    rows = HouseholdIncomeEntry.objects.filter(
+        group__in=_filtered_groups(user, filters), household__in=population(user, filters).values("pk")
+    )
     if filters.date_from:
         rows = rows.filter(earned_on__gte=filters.date_from)
     if filters.date_to:

@@ -370,8 +370,8 @@ def settle_delivery(delivery: Delivery | None) -> list[HouseholdIncomeEntry]:
                 for c in contributions
                 if f"sale:{line.pk}:{c.household_id}" not in existing
             ]
-            for entry in new:
-                entry.save()
+            # One insert and one update of the running totals per line (ledger_models.rollups_add).
+            HouseholdIncomeEntry.objects.bulk_create(new)
             if new:
                 totals["value"] += value
                 totals["retention"] += retention
@@ -509,9 +509,8 @@ def _reverse_line(line: DeliveryLine, gross: Decimal, refund: Refund, today) -> 
             reverses=sale,
             earned_on=today,
         )
-        entry.save()
         entries.append(entry)
-    return entries
+    return HouseholdIncomeEntry.objects.bulk_create(entries)
 
 
 # --- Payouts --------------------------------------------------------------------------------
