@@ -43,9 +43,6 @@ PROBLEM_TYPES: dict[str, str] = {
 }
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
-# Requests per key per window (a fixed window in the Django cache).
-RATE_LIMIT = getattr(settings, "API_RATE_LIMIT", 120)
-RATE_WINDOW = getattr(settings, "API_RATE_WINDOW", 60)
 # last_used_at is written at most this often per key.
 LAST_USED_PRECISION = datetime.timedelta(seconds=60)
 
@@ -132,9 +129,9 @@ def _unauthorized(detail: str) -> Problem:
 
 
 def _rate_limit(key) -> None:
-    """Fixed window per key: at most RATE_LIMIT requests in each RATE_WINDOW seconds."""
-    limit = getattr(settings, "API_RATE_LIMIT", RATE_LIMIT)
-    window = getattr(settings, "API_RATE_WINDOW", RATE_WINDOW)
+    """Fixed window per key (in the Django cache): at most settings.API_RATE_LIMIT requests in
+    each settings.API_RATE_WINDOW seconds."""
+    limit, window = settings.API_RATE_LIMIT, settings.API_RATE_WINDOW
     now = time.time()
     window_start = int(now // window) * window
     cache_key = f"api:rate:{key.pk}:{window_start}"
@@ -298,7 +295,7 @@ def _unauthenticated(request, exc):
 
 @api.exception_handler(Throttled)
 def _throttled(request, exc: Throttled):
-    wait = max(1, math.ceil(exc.wait or RATE_WINDOW))
+    wait = max(1, math.ceil(exc.wait or settings.API_RATE_WINDOW))
     problem = Problem(429, "rate-limited", "Too many requests", headers={"Retry-After": str(wait)}, retry_after=wait)
     return problem_response(request, problem)
 

@@ -20,11 +20,12 @@ from django.utils.translation import gettext as _
 from ninja import Field, Path, Router, Schema
 from ninja.responses import NinjaJSONEncoder
 
-from orders import selectors, services
+from orders import services
 from orders.models import ZERO, PurchaseAgreement
 
 from . import idempotency
-from .base import Problem, ProblemSchema, api, not_found, require_scope
+from .agreements import agreement_for_key
+from .base import Problem, ProblemSchema, api, require_scope
 from .orders import AGREEMENT_CODE_PATTERN, MAX_ID, OrderOut, QuantityIn, Text, order_out, orders_of, quantity
 
 router = Router(tags=["call-offs"])
@@ -120,9 +121,7 @@ def call_off_create(request, code: Annotated[str, Path(pattern=AGREEMENT_CODE_PA
     other waits and gets the stored response."""
     require_scope(request, "order")
     key = idempotency.key_from(request)
-    agreement = selectors.agreements_for_companies([request.auth.company_id]).filter(code=code).first()
-    if agreement is None:
-        raise not_found(f"No agreement {code} for this company.")
+    agreement = agreement_for_key(request, code)
     answer = idempotency.run_once(
         api_key=request.auth,
         key=key,

@@ -1,25 +1,12 @@
 """/api/v1/: the buyer API. Every router module is imported and added here."""
 
 import functools
-import importlib
 
 from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 
+from . import agreements, calloffs, impact, orders, products
 from .base import PROBLEM_CONTENT_TYPE, Problem, api, not_found, problem_response
-
-ROUTER_MODULES = ("api.products", "api.agreements", "api.calloffs", "api.orders", "api.impact")
-
-
-def _add_routers() -> None:
-    for name in ROUTER_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as error:
-            if error.name != name:  # a missing import inside the module is a real error
-                raise
-            continue  # not written yet
-        api.add_router("", module.router)
 
 
 def _problem_for_405(view):
@@ -48,7 +35,8 @@ def unknown_path(request, *args, **kwargs):
     return problem_response(request, not_found("No such API endpoint."))
 
 
-_add_routers()
+for module in (products, agreements, calloffs, orders, impact):
+    api.add_router("", module.router)
 _patterns, _app_name, _namespace = api.urls
 for _pattern in _patterns:
     _pattern.callback = _problem_for_405(_pattern.callback)

@@ -84,10 +84,11 @@ def revoke_key(key: ApiKey, *, actor=None) -> bool:
 
 
 def find_key(token: str) -> ApiKey | None:
-    """The active key for a presented token, with its company, or None."""
+    """The active key for a presented token, with its company and creator (API writes act as the
+    creator), or None."""
     if not token or len(token) > 200 or not KEY_PATTERN.match(token):
         return None
-    return ApiKey.objects.active().select_related("company").filter(key_hash=hash_key(token)).first()
+    return ApiKey.objects.active().select_related("company", "created_by").filter(key_hash=hash_key(token)).first()
 
 
 def touch(key: ApiKey, *, precision: datetime.timedelta = datetime.timedelta(seconds=60)) -> None:
