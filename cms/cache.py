@@ -250,11 +250,7 @@ def fragment(request, name: str, render):
     else:
         address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
         digest = hashlib.sha256(address.encode()).hexdigest()
-        key = f"cms:fragment:{generation()}:{get_language()}:{name}:{digest}"
-        value = cache.get(key)
-        if value is None:
-            value = render()
-            cache.set(key, value, timeout())
+        value = remember(f"fragment:{get_language()}:{name}:{digest}", render)
     if isinstance(value, dict):
         return {part: mark_safe(html) for part, html in value.items()}  # noqa: S308 - our templates
     return mark_safe(value)  # noqa: S308 - rendered by our templates
