@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from decimal import Decimal
+from fractions import Fraction
 
 from marketplace.money import from_satang, to_satang
 
@@ -29,9 +30,11 @@ def split_exact(total: Decimal, weights: Sequence[tuple[Hashable, Decimal]]) -> 
         raise ValueError("the weights must sum to more than 0")
     satang = to_satang(total)
     parts: dict[Hashable, int] = {}
-    remainders: list[tuple[Decimal, Hashable]] = []
+    remainders: list[tuple[Fraction, Hashable]] = []
     for key, weight in weights:
-        exact = Decimal(satang) * weight / whole
+        # A Fraction, not a Decimal: equal shares must have equal remainders for the key order
+        # to decide (Decimal rounds 234000 × 1/27 and 234000 × 4/27 at different digits).
+        exact = Fraction(satang) * Fraction(weight) / Fraction(whole)
         floor = int(exact)  # exact ≥ 0, so int() is the floor
         parts[key] = floor
         remainders.append((exact - floor, key))

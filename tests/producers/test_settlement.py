@@ -60,3 +60,14 @@ def test_leftover_satang_go_to_the_largest_remainders_then_in_key_order():
 def test_impossible_splits_are_refused(total, items):
     with pytest.raises(ValueError):
         split_exact(total, items)
+
+
+def test_equal_remainders_go_in_key_order_whatever_the_weights():
+    # ฿2,340.00 by 1 : 4 : 22 (of 27): every exact share ends in ⅔ of a satang, and two satang
+    # are left over; they go to keys 1 and 2. (With Decimal arithmetic, 234000 × 1/27 and
+    # 234000 × 22/27 were rounded at different digits, and the remainders no longer tied.)
+    assert split_exact(Decimal("2340.00"), [(3, Decimal("22")), (2, Decimal("4")), (1, Decimal("1"))]) == {
+        1: Decimal("86.67"),
+        2: Decimal("346.67"),
+        3: Decimal("1906.66"),
+    }
