@@ -48,6 +48,7 @@ from producers.models import (
     Payout,
     ProducerGroup,
 )
+from producers.settlement import split_exact
 
 from . import fulfilment, services
 from .fulfilment import LineDecision
@@ -271,15 +272,13 @@ def _ago(days: int) -> datetime.datetime:
 def _whole_split(total: Decimal, weights: list[int]) -> list[Decimal]:
     """`total` shared by the weights in whole units (largest remainder, ties by position), so a
     household supplies whole pieces; quantities with decimals are shared to the gram."""
+    pairs = list(enumerate(Decimal(w) for w in weights))
     if total != total.to_integral_value():
-        parts = ledger.split_quantity(total, list(enumerate(Decimal(w) for w in weights)))
+        parts = ledger.split_quantity(total, pairs)
         return [parts[i] for i in range(len(weights))]
-    whole, units = sum(weights), int(total)
-    shares = [units * w // whole for w in weights]
-    by_remainder = sorted(range(len(weights)), key=lambda i: (-(units * weights[i] % whole), i))
-    for i in by_remainder[: units - sum(shares)]:
-        shares[i] += 1
-    return [Decimal(share) for share in shares]
+    # split_exact shares hundredths: a hundredth of the total, shared, is whole units ÷ 100.
+    parts = split_exact(total / 100, pairs)
+    return [(parts[i] * 100).quantize(Decimal(1)) for i in range(len(weights))]
 
 
 def _contribute(delivery: Delivery, rng, actor) -> None:
