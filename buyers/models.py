@@ -166,8 +166,6 @@ class ApiKey(models.Model):
     """A company's key to the buyer API (api/). The secret is shown once, when it is made; only
     its SHA-256 is kept, with the first characters (`prefix`) so people can tell keys apart."""
 
-    Scope = ApiKeyScope
-
     company = models.ForeignKey(Company, verbose_name=_("company"), on_delete=models.CASCADE, related_name="api_keys")
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(_("prefix"), max_length=8, editable=False)
@@ -194,10 +192,6 @@ class ApiKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
-
-    @property
-    def is_active(self) -> bool:
-        return self.revoked_at is None
 
     def has_scope(self, scope: str) -> bool:
         return scope in (self.scopes or [])
