@@ -9,9 +9,11 @@ class ProducersConfig(AppConfig):
     def ready(self) -> None:
         from wagtail.permissions import register_permission_policy
 
-        from marketplace import access
+        from marketplace import access, audit
 
-        from .models import GroupMembership
+        from . import selectors
+        from .ledger_models import Payout
+        from .models import GroupMembership, Household
         from .permissions import POLICIES
 
         access.register_membership_source(
@@ -21,3 +23,19 @@ class ProducersConfig(AppConfig):
         )
         for policy in POLICIES:
             register_permission_policy(policy.model, policy)
+        # Households are personal data: the audit trail names them by id and shows their events
+        # only to those who may see them (payouts are about one household each).
+        audit.register_personal_kind(
+            audit.PersonalKind(
+                object_type=Household._meta.label_lower,
+                visible=selectors.households_visible_to,
+                identifying_keys=frozenset({"code", "name"}),
+                reference_key="household",
+            )
+        )
+        audit.register_personal_kind(
+            audit.PersonalKind(
+                object_type=Payout._meta.label_lower,
+                visible=lambda user: Payout.objects.filter(household__in=selectors.households_visible_to(user)),
+            )
+        )

@@ -587,7 +587,7 @@ def payout_record(
             payout,
             actor=actor,
             details={
-                "household": household.code,
+                "household": household.pk,
                 "group": group.code,
                 "amount": str(amount),
                 "method": method,

@@ -71,5 +71,5 @@ def household_for(user, pk, *, purpose: str = "view") -> Household:
     household = households_visible_to(user).with_consent_status().filter(pk=pk).first()
     if household is None:
         raise Http404
-    audit.record(f"household.{purpose}", household, details={"code": household.code})
+    audit.record(f"household.{purpose}", household)
     return household

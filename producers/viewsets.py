@@ -219,10 +219,16 @@ class HouseholdIndexView(ScopedIndexView):
 
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)
+        # Which filters, not what was typed: a search text is often a person's name.
+        context = getattr(response, "context_data", None) or {}
         audit.record(
             "household.listed",
             object_type=Household._meta.label_lower,
-            details={"query": request.GET.urlencode()[:500]},
+            details={
+                "has_search": bool(self.is_searching),
+                "filters": sorted(key for key in request.GET if key not in ("q", "p", "ordering")),
+                "count": context.get("items_count"),
+            },
         )
         return response
 
@@ -241,7 +247,7 @@ class HouseholdIndexView(ScopedIndexView):
 class HouseholdEditView(ScopedEditView):
     def get(self, request, *args, **kwargs):
         household = self.get_object()  # 404 outside the user's scope, before anything is logged
-        audit.record("household.view", household, details={"code": household.code, "via": "edit"})
+        audit.record("household.view", household, details={"via": "edit"})
         return super().get(request, *args, **kwargs)
 
     def save_instance(self):
@@ -254,7 +260,7 @@ class HouseholdEditView(ScopedEditView):
 class HouseholdCreateView(generic.CreateView):
     def save_instance(self):
         instance = super().save_instance()
-        audit.record("household.created", instance, details={"code": instance.code})
+        audit.record("household.created", instance)
         return instance
 
 
