@@ -94,6 +94,7 @@ def test_a_search_by_household_name_stores_that_a_search_was_made_not_its_text(
     assert leaks(["สมศรี"]) == []
     assert event.details["has_search"] is True
     assert event.details["filters"] == ["consent"]
+    assert event.details["count"] == 1
 
 
 def test_opening_a_household_names_it_by_id_not_by_code(client, kalasin_coordinator, kalasin_household):
