@@ -5,24 +5,22 @@ orders.selectors.agreement_performance. Another company's agreement is a 404."""
 from __future__ import annotations
 
 import re
+from typing import Annotated
 
-from ninja import Field, Query, Router, Schema
+from django.utils.translation import gettext as _
+from ninja import Path, Query, Router
 
 from orders import selectors
 
-from .base import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, not_found, paginate, require_scope
+from .base import PageQuery, not_found, paginate, require_scope
 from .schemas import AgreementOut, AgreementPage
 
 router = Router(tags=["agreements"])
 
-MAX_PAGE = 1_000_000
 # orders.models.PurchaseAgreement.code: letters, digits and dashes, at most 40.
-CODE = re.compile(r"^[A-Za-z0-9-]{1,40}$")
-
-
-class AgreementQuery(Schema):
-    page: int = Field(1, ge=1, le=MAX_PAGE)
-    page_size: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description=f"At most {MAX_PAGE_SIZE}.")
+AGREEMENT_CODE_PATTERN = r"^[A-Za-z0-9-]{1,40}$"
+CODE = re.compile(AGREEMENT_CODE_PATTERN)
+AgreementCode = Annotated[str, Path(pattern=AGREEMENT_CODE_PATTERN, example="KSU-MOU-2569-001")]
 
 
 def company_agreements(request):
@@ -32,9 +30,9 @@ def company_agreements(request):
 def agreement_for_key(request, code: str):
     """The key's company's agreement with this code, or the not-found problem (also for a code
     that could not exist: nothing odd reaches the database)."""
-    agreement = company_agreements(request).filter(code=code).first() if CODE.match(code) else None
+    agreement = company_agreements(request).filter(code=code).first() if CODE.fullmatch(code) else None
     if agreement is None:
-        raise not_found("No agreement of this company has this code.")
+        raise not_found(_("No agreement of this company has this code."))
     return agreement
 
 
@@ -75,7 +73,7 @@ def _line(performance) -> dict:
 
 
 @router.get("/agreements", response=AgreementPage, summary="The company's agreements")
-def list_agreements(request, params: Query[AgreementQuery]):
+def list_agreements(request, params: Query[PageQuery]):
     """Newest first (by start date). A page past the end is an empty `items`."""
     require_scope(request, "read")
     result = paginate(company_agreements(request), params.page, params.page_size)
@@ -84,7 +82,7 @@ def list_agreements(request, params: Query[AgreementQuery]):
 
 
 @router.get("/agreements/{code}", response=AgreementOut, summary="One agreement with its lines' quantities")
-def get_agreement(request, code: str):
+def get_agreement(request, code: AgreementCode):
     """Per line: committed, ordered (call-offs that hold quantity), delivered, accepted, invoiced,
     paid and remaining (committed − ordered), as in the portal's performance table."""
     require_scope(request, "read")

@@ -3,6 +3,8 @@ problem responses and pagination. Routers (api/products.py, api/orders.py, …) 
 
 Every error leaves as `application/problem+json` with one of the stable `PROBLEM_TYPES`; no input
 may produce a 500 (the catch-all handler still answers a problem, and logs, if one slips through).
+Problem titles and details are in the language `Accept-Language` asks for (Thai unless it asks
+for English; see `api_language`); the `type` never changes with the language.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI, Schema, Swagger
+from django.utils import translation
+from django.utils.translation import gettext as _
+from ninja import Field, NinjaAPI, Schema, Swagger
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
@@ -35,6 +39,7 @@ PROBLEM_TYPES: dict[str, str] = {
         "forbidden",
         "over-commit",
         "conflict",
+        "refused",
         "rate-limited",
         "unauthorized",
         "method-not-allowed",
@@ -48,6 +53,10 @@ LAST_USED_PRECISION = datetime.timedelta(seconds=60)
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
+# Far past any real list, and small enough that (page - 1) × page_size fits the databases' OFFSET.
+MAX_PAGE = 1_000_000
+
+API_VERSION = "1.1.0"
 
 
 class Problem(Exception):
@@ -107,25 +116,28 @@ def problem_response(request: HttpRequest | None, problem: Problem) -> HttpRespo
 
 
 def not_found(detail: str = "") -> Problem:
-    return Problem(404, "not-found", "Not found", detail)
+    return Problem(404, "not-found", _("Not found"), detail)
 
 
 def forbidden(detail: str = "") -> Problem:
-    return Problem(403, "forbidden", "Forbidden", detail)
+    # The key authentication passes its messages untranslated: they are looked up here (their Thai
+    # is in the catalogue); an already translated detail is not in it and passes unchanged.
+    return Problem(403, "forbidden", _("Forbidden"), _(detail) if detail else "")
 
 
 def require_scope(request: HttpRequest, scope: str) -> None:
     """403 unless the request's key carries `scope` ("read" or "order")."""
     key = getattr(request, "auth", None)
     if key is None or not key.has_scope(scope):
-        raise forbidden(f"This API key lacks the '{scope}' scope.")
+        raise forbidden(_("This API key lacks the '%(scope)s' scope.") % {"scope": scope})
 
 
 # --- Authentication and rate limiting --------------------------------------------------------
 
 
 def _unauthorized(detail: str) -> Problem:
-    return Problem(401, "unauthorized", "Unauthorized", detail, headers={"WWW-Authenticate": "Bearer"})
+    # As in forbidden(): the key authentication's messages are translated here.
+    return Problem(401, "unauthorized", _("Unauthorized"), _(detail), headers={"WWW-Authenticate": "Bearer"})
 
 
 def _rate_limit(key) -> None:
@@ -147,8 +159,9 @@ def _rate_limit(key) -> None:
         raise Problem(
             429,
             "rate-limited",
-            "Too many requests",
-            f"This API key may make {limit} requests every {window} seconds.",
+            _("Too many requests"),
+            _("This API key may make %(limit)s requests every %(window)s seconds.")
+            % {"limit": limit, "window": window},
             headers={"Retry-After": str(retry_after)},
             retry_after=retry_after,
         )
@@ -184,10 +197,43 @@ class ApiKeyAuth(HttpBearer):
 # --- The API object and its error handlers ---------------------------------------------------
 
 
+def api_language(request: HttpRequest) -> str:
+    """The language of the API's answers: the first of `Accept-Language` (by q-value) that is
+    Thai or English ("en-US" counts as English), else Thai. Unlike the web pages (which follow
+    the language cookie and the signed-in user's preference), an API client says what it reads
+    in each request: neither a cookie nor a saved preference overrides it."""
+    header = request.headers.get("Accept-Language", "")
+    for code, quality in translation.trans_real.parse_accept_lang_header(header):
+        if code == "*" or not quality:
+            continue
+        try:
+            return translation.get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return settings.LANGUAGE_CODE
+
+
+CONTENT_LANGUAGE_HEADER = {
+    "description": "The language of `title` and `detail` in a problem (th or en, from Accept-Language).",
+    "schema": {"type": "string", "enum": [code for code, _name in settings.LANGUAGES]},
+}
+
+
+ACCEPT_LANGUAGE_PARAMETER = {
+    "name": "Accept-Language",
+    "in": "header",
+    "required": False,
+    "description": "th (the default) or en: the language of problem titles and details.",
+    "schema": {"type": "string"},
+    "example": "en",
+}
+
+
 class MarketplaceAPI(NinjaAPI):
     def get_openapi_schema(self, *, path_prefix=None, path_params=None):
         """Ninja's schema, plus the problem responses every operation can give, documented as
-        application/problem+json (so clients and schemathesis know what errors look like)."""
+        application/problem+json (so clients and schemathesis know what errors look like), the
+        `Accept-Language` every operation honours and the `Content-Language` it answers."""
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         components.setdefault("Problem", ProblemSchema.model_json_schema())
@@ -197,6 +243,7 @@ class MarketplaceAPI(NinjaAPI):
             for operation in path_item.values():
                 if not isinstance(operation, dict) or "responses" not in operation:
                     continue
+                operation.setdefault("parameters", []).append(ACCEPT_LANGUAGE_PARAMETER)
                 responses = operation["responses"]
                 defaults = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 422: "Invalid input"}
                 defaults[429] = "Too many requests"
@@ -206,6 +253,7 @@ class MarketplaceAPI(NinjaAPI):
                     if status not in responses and str(status) not in responses:
                         responses[status] = {"description": description}
                 for status, response in responses.items():
+                    response.setdefault("headers", {})["Content-Language"] = CONTENT_LANGUAGE_HEADER
                     if int(status) >= 400:
                         response["content"] = {PROBLEM_CONTENT_TYPE: {"schema": ref}}
         return schema
@@ -213,12 +261,14 @@ class MarketplaceAPI(NinjaAPI):
 
 api = MarketplaceAPI(
     title="Community Offtake Marketplace API",
-    version="1",
+    version=API_VERSION,
     description=(
         "The buyer API for partner companies' procurement systems: the catalogue, the company's "
         "agreements and orders, call-offs, delivery acceptance and the impact statement. "
         "Authenticate with `Authorization: Bearer <key>` (keys are made by company admins in the "
-        "buyer portal). Errors are RFC 9457 `application/problem+json`."
+        "buyer portal). Errors are RFC 9457 `application/problem+json`, their `title` and `detail` "
+        "in Thai, or in English with `Accept-Language: en`. Money is a string with 2 decimals "
+        '("1375.00", THB), a quantity a string with 3 decimals ("25.500").'
     ),
     urls_namespace="api-v1",
     docs_url="/docs",
@@ -228,6 +278,25 @@ api = MarketplaceAPI(
     docs=Swagger(settings={"validatorUrl": None, "persistAuthorization": False}),
     auth=ApiKeyAuth(),
 )
+
+
+def invalid(detail: str, errors: list[dict[str, Any]] | None = None, title: str | None = None) -> Problem:
+    """The 422 validation problem: the request does not match the published schema."""
+    return Problem(422, "validation", title or _("Invalid input"), detail, errors=errors or [])
+
+
+def refused(title: str, messages: list[str], **extra: Any) -> Problem:
+    """The 409 refused problem: the request is well formed, but the agreement or delivery as it
+    is now does not allow it (a line not on the agreement, a quantity outside the call-off
+    limits, a delivery answered in part, …)."""
+    return Problem(
+        409,
+        "refused",
+        title,
+        " ".join(messages),
+        errors=[{"loc": ["body", "lines"], "msg": message, "type": "refused"} for message in messages],
+        **extra,
+    )
 
 
 @api.exception_handler(Problem)
@@ -253,10 +322,7 @@ def _clean_errors(errors) -> list[dict[str, Any]]:
 
 @api.exception_handler(NinjaValidationError)
 def _validation(request, exc: NinjaValidationError):
-    problem = Problem(
-        422, "validation", "Invalid input", "The request did not validate.", errors=_clean_errors(exc.errors)
-    )
-    return problem_response(request, problem)
+    return problem_response(request, invalid(_("The request did not validate."), _clean_errors(exc.errors)))
 
 
 @api.exception_handler(DjangoValidationError)
@@ -269,8 +335,7 @@ def _django_validation(request, exc: DjangoValidationError):
         ]
     else:
         errors = [{"loc": [], "msg": str(m), "type": "invalid"} for m in exc.messages]
-    detail = "; ".join(e["msg"] for e in errors)
-    return problem_response(request, Problem(422, "validation", "Invalid input", detail, errors=errors))
+    return problem_response(request, invalid("; ".join(e["msg"] for e in errors), errors))
 
 
 @api.exception_handler(Http404)
@@ -290,49 +355,48 @@ def _permission_denied(request, exc):
 
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request, exc):
-    return problem_response(request, _unauthorized("Send an API key as 'Authorization: Bearer <key>'."))
+    return problem_response(request, _unauthorized(_("Send an API key as 'Authorization: Bearer <key>'.")))
 
 
 @api.exception_handler(Throttled)
 def _throttled(request, exc: Throttled):
     wait = max(1, math.ceil(exc.wait or settings.API_RATE_WINDOW))
-    problem = Problem(429, "rate-limited", "Too many requests", headers={"Retry-After": str(wait)}, retry_after=wait)
+    problem = Problem(429, "rate-limited", _("Too many requests"), headers={"Retry-After": str(wait)}, retry_after=wait)
     return problem_response(request, problem)
 
 
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
+    # Ninja's own refusals (a body that is not JSON, …): its message, in English, is the detail.
     status = exc.status_code
     type_ = {400: "validation", 401: "unauthorized", 403: "forbidden", 404: "not-found", 409: "conflict"}.get(
         status, "validation" if status < 500 else "server-error"
     )
-    return problem_response(request, Problem(status, type_, str(exc) or "Error"))
+    title = _("Bad request") if status == 400 else _("Invalid input") if status < 500 else _("Internal server error")
+    return problem_response(request, Problem(status, type_, title, str(exc)))
 
 
 @api.exception_handler(Exception)
 def _unexpected(request, exc: Exception):
     # There must be none: every one is a bug. Logged with its traceback; the client gets a problem.
     logger.exception("Unhandled error in the buyer API: %s %s", request.method, request.path)
-    return problem_response(request, Problem(500, "server-error", "Internal server error"))
+    return problem_response(request, Problem(500, "server-error", _("Internal server error")))
 
 
 # --- Pagination ----------------------------------------------------------------------------
 
 
-def paginate(queryset, page: int, page_size: int, max_page_size: int = MAX_PAGE_SIZE) -> dict[str, Any]:
-    """One page of `queryset` (or a list). `page` counts from 1; a page below 1 or a page size
-    outside 1..max_page_size is refused with a validation problem (never silently changed); a page
+class PageQuery(Schema):
+    """The paging query of every list; its bounds are the only check of page and page_size."""
+
+    page: int = Field(1, ge=1, le=MAX_PAGE)
+    page_size: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description=f"At most {MAX_PAGE_SIZE}.")
+
+
+def paginate(queryset, page: int, page_size: int) -> dict[str, Any]:
+    """One page of `queryset` (or a list). The caller passes a page and page size validated by
+    PageQuery (a page below 1 or a size above the maximum is refused there, never changed). A page
     beyond the end is an empty list (count still tells the total), not a 404."""
-    if page < 1:
-        raise Problem(422, "validation", "Invalid input", "page must be 1 or more.", errors=[_loc("page")])
-    if page_size < 1 or page_size > max_page_size:
-        raise Problem(
-            422,
-            "validation",
-            "Invalid input",
-            f"page_size must be between 1 and {max_page_size}.",
-            errors=[_loc("page_size")],
-        )
     count = queryset.count() if hasattr(queryset, "count") and not isinstance(queryset, list) else len(queryset)
     start = (page - 1) * page_size
     items = list(queryset[start : start + page_size]) if start < count else []
@@ -343,10 +407,6 @@ def paginate(queryset, page: int, page_size: int, max_page_size: int = MAX_PAGE_
         "page_size": page_size,
         "next_page": page + 1 if start + page_size < count else None,
     }
-
-
-def _loc(name: str) -> dict[str, Any]:
-    return {"loc": ["query", name], "msg": "out of range", "type": "value_error"}
 
 
 class Page(Schema):

@@ -4,8 +4,10 @@ the agreement, minimum and maximum per call-off, remaining quantity under the li
 made safe to retry by an Idempotency-Key (api.idempotency).
 
 Answers: 201 {"orders": [...]} (one order per producer group); 409 over-commit when a line asks
-for more than remains, with `lines` giving the remaining quantity of every line asked for; 422
-validation for any other refusal; 400 when the Idempotency-Key is missing or malformed; 409
+for more than remains, with `lines` giving the remaining quantity of every line asked for; 409
+refused for any other refusal of a well-formed call-off (a line not on the agreement, a quantity
+outside the per-call-off limits, an agreement not active, a line twice); 422 validation for a
+body that does not match the schema; 400 when the Idempotency-Key is missing or malformed; 409
 conflict when the key was used for a different request; 404 for an agreement that is not the
 company's (or not activated).
 """
@@ -13,27 +15,27 @@ company's (or not activated).
 from __future__ import annotations
 
 import json
-from typing import Annotated
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from ninja import Field, Path, Router, Schema
+from ninja import Field, Router, Schema
 from ninja.responses import NinjaJSONEncoder
 
 from orders import services
 from orders.models import ZERO, PurchaseAgreement
 
 from . import idempotency
-from .agreements import agreement_for_key
-from .base import Problem, ProblemSchema, api, require_scope
-from .orders import AGREEMENT_CODE_PATTERN, MAX_ID, OrderOut, QuantityIn, Text, order_out, orders_of, quantity
+from .agreements import AgreementCode, agreement_for_key
+from .base import Problem, ProblemSchema, api, refused, require_scope
+from .orders import MAX_ID, OrderOut, order_out, orders_of
+from .schemas import PositiveQuantityIn, Text, quantity
 
 router = Router(tags=["call-offs"])
 
 
 class CallOffLineIn(Schema):
     line_id: int = Field(ge=1, le=MAX_ID, description="The agreement line's id (GET /agreements/{code}).")
-    quantity: QuantityIn
+    quantity: PositiveQuantityIn
 
 
 class CallOffIn(Schema):
@@ -49,7 +51,7 @@ def _place(request, agreement: PurchaseAgreement, payload: CallOffIn) -> tuple[i
     quantities: dict[int, object] = {}
     for line in payload.lines:
         if line.line_id in quantities:
-            raise _invalid(_("Line %(id)s appears twice.") % {"id": line.line_id})
+            raise _refused(_("Line %(id)s appears twice.") % {"id": line.line_id})
         quantities[line.line_id] = line.quantity
     try:
         orders = services.call_off_place(
@@ -58,9 +60,9 @@ def _place(request, agreement: PurchaseAgreement, payload: CallOffIn) -> tuple[i
     except services.CallOffRefused as refusal:
         if refusal.over_committed:
             raise _over_commit(refusal, quantities) from None
-        raise _invalid(*refusal.messages) from None
+        raise _refused(*refusal.messages) from None
     except ValidationError as error:
-        raise _invalid(*error.messages) from None
+        raise _refused(*error.messages) from None
     placed = list(orders_of(request.auth.company).filter(pk__in=[order.pk for order in orders]).order_by("pk"))
     body = CallOffOut(orders=[order_out(order) for order in placed]).model_dump(by_alias=True)
     # Stored as the JSON the client receives (dates and times as the API writes them).
@@ -97,14 +99,8 @@ def _over_commit(refusal: services.CallOffRefused, quantities) -> Problem:
     )
 
 
-def _invalid(*messages: str) -> Problem:
-    return Problem(
-        422,
-        "validation",
-        _("Call-off refused"),
-        " ".join(messages),
-        errors=[{"loc": ["body", "lines"], "msg": message, "type": "invalid"} for message in messages],
-    )
+def _refused(*messages: str) -> Problem:
+    return refused(_("Call-off refused"), list(messages))
 
 
 @router.post(
@@ -113,7 +109,7 @@ def _invalid(*messages: str) -> Problem:
     summary="Place a call-off under an agreement",
     openapi_extra={"parameters": [idempotency.HEADER_DOC]},
 )
-def call_off_create(request, code: Annotated[str, Path(pattern=AGREEMENT_CODE_PATTERN)], payload: CallOffIn):
+def call_off_create(request, code: AgreementCode, payload: CallOffIn):
     """Order quantities of the agreement's lines; one order is created per producer group.
     Requires an `Idempotency-Key` header. Over-commit answers 409 with type `over-commit` and
     `lines: [{line_id, requested, remaining, over_committed}]`; a reused key with a different body
@@ -125,7 +121,9 @@ def call_off_create(request, code: Annotated[str, Path(pattern=AGREEMENT_CODE_PA
     answer = idempotency.run_once(
         api_key=request.auth,
         key=key,
-        request_hash=idempotency.fingerprint(request, json.loads(request.body)),
+        # The body as validated (quantities as exact decimals, the note's default filled in), not
+        # parsed a second time: "12.5" and 12.5 are the same call-off.
+        request_hash=idempotency.fingerprint(request, payload.model_dump(mode="json")),
         action=lambda: _place(request, agreement, payload),
     )
     return _render(request, answer)

@@ -36,6 +36,7 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from .base import Problem
 from .models import IdempotencyRecord
@@ -71,16 +72,16 @@ def key_from(request: HttpRequest) -> str:
         raise Problem(
             400,
             "validation",
-            "Idempotency-Key required",
-            f"Send an '{HEADER}' header (e.g. a UUID) so the call-off can be retried safely.",
+            _("Idempotency-Key required"),
+            _("Send an '%(header)s' header (e.g. a UUID) so the call-off can be retried safely.") % {"header": HEADER},
             errors=[{"loc": ["header", HEADER], "msg": "missing", "type": "missing"}],
         )
     if not KEY_PATTERN.match(key):
         raise Problem(
             400,
             "validation",
-            "Invalid Idempotency-Key",
-            f"'{HEADER}' must be 1–255 visible ASCII characters.",
+            _("Invalid Idempotency-Key"),
+            _("'%(header)s' must be 1–255 visible ASCII characters.") % {"header": HEADER},
             errors=[{"loc": ["header", HEADER], "msg": "invalid", "type": "value_error"}],
         )
     return key
@@ -103,8 +104,9 @@ def _stored_answer(record: IdempotencyRecord, request_hash: str) -> Answer:
         raise Problem(
             409,
             "conflict",
-            "Idempotency-Key reused",
-            f"This '{HEADER}' was already used for a different request; use a new key for a new call-off.",
+            _("Idempotency-Key reused"),
+            _("This '%(header)s' was already used for a different request; use a new key for a new call-off.")
+            % {"header": HEADER},
         )
     return Answer(record.response_status, record.response_body, replayed=True)
 
@@ -129,7 +131,10 @@ def run_once(*, api_key, key: str, request_hash: str, action: Callable[[], tuple
             stored = IdempotencyRecord.objects.filter(api_key=api_key, key=key).first()
             if stored is None:  # pragma: no cover - it committed, so it is there (READ COMMITTED)
                 raise Problem(
-                    409, "conflict", "Request in progress", f"A request with this '{HEADER}' is still running."
+                    409,
+                    "conflict",
+                    _("Request in progress"),
+                    _("A request with this '%(header)s' is still running.") % {"header": HEADER},
                 ) from None
             return _stored_answer(stored, request_hash)
         status, body = action()

@@ -3,9 +3,8 @@ acceptance of a delivery. Every write goes through orders.fulfilment (the same s
 buyer portal); every read is scoped to `request.auth.company`, and another company's order or
 delivery answers 404 as if it did not exist.
 
-Formats: money is a string with exactly 2 decimals ("1375.00", THB); quantities are strings with
-exactly 3 decimals ("25.500", in the line's unit), so no client loses precision to floats. In
-requests, quantities may be sent as strings or JSON numbers.
+Formats are api.schemas' (Money, Quantity, QuantityIn): money a string with exactly 2 decimals,
+quantities strings with exactly 3; in requests a quantity is a decimal string or a JSON number.
 """
 
 from __future__ import annotations
@@ -19,7 +18,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema
-from pydantic import AfterValidator, WithJsonSchema
 
 from orders import fulfilment
 from orders.models import (
@@ -35,53 +33,16 @@ from orders.models import (
 )
 from orders.services import TransitionError
 
-from .base import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, Problem, ProblemSchema, not_found, paginate, require_scope
+from .agreements import AGREEMENT_CODE_PATTERN
+from .base import Page, PageQuery, Problem, ProblemSchema, not_found, paginate, refused, require_scope
+from .schemas import DateIn, Money, Quantity, QuantityIn, Text
 
 router = Router(tags=["orders"])
 
-CENT = Decimal("0.01")
-THOUSANDTH = Decimal("0.001")
 MAX_ID = 2**63 - 1  # a database id never exceeds a signed 64-bit integer
-MONEY_PATTERN = r"^-?\d+\.\d{2}$"
-QUANTITY_PATTERN = r"^-?\d+\.\d{3}$"
 ORDER_NUMBER_PATTERN = r"^[A-Za-z0-9-]{1,30}$"
-AGREEMENT_CODE_PATTERN = r"^[A-Za-z0-9-]{1,40}$"
-
-
-def money(value: Decimal | None) -> str:
-    return str((value or ZERO).quantize(CENT))
-
-
-def quantity(value: Decimal | None) -> str:
-    return str((value or ZERO).quantize(THOUSANDTH))
-
-
-def _no_nul(value: str) -> str:
-    # PostgreSQL cannot store NUL characters in text; refuse them as invalid input.
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    return value
-
-
-Text = Annotated[str, AfterValidator(_no_nul)]
-# A quantity in a request: a JSON number or a decimal string, at most 9 digits before the point
-# and 3 after (the database's precision).
-QuantityIn = Annotated[
-    Decimal,
-    Field(max_digits=12, decimal_places=3),
-    WithJsonSchema(
-        {
-            "anyOf": [
-                {"type": "number"},
-                {"type": "string", "pattern": r"^-?\d{1,9}(\.\d{1,3})?$"},
-            ],
-            "description": 'A decimal quantity, as a string ("12.5") or a number.',
-        }
-    ),
-]
-Money = Annotated[str, Field(pattern=MONEY_PATTERN, examples=["1375.00"])]
-Quantity = Annotated[str, Field(pattern=QUANTITY_PATTERN, examples=["25.500"])]
 DbId = Annotated[int, Path(ge=1, le=MAX_ID)]
+OrderNumber = Annotated[str, Path(pattern=ORDER_NUMBER_PATTERN)]
 
 
 # --- Schemas --------------------------------------------------------------------------------
@@ -227,11 +188,11 @@ def order_out(order: Order) -> dict[str, Any]:
                 "agreement_line_id": line.agreement_line_id,
                 "name": line.product_name,
                 "unit": line.unit,
-                "quantity": quantity(line.quantity),
-                "unit_price": money(line.unit_price),
-                "line_total": money(line.line_total),
-                "delivered": quantity(delivered[line.pk]),
-                "accepted": quantity(accepted[line.pk]),
+                "quantity": line.quantity,
+                "unit_price": line.unit_price,
+                "line_total": line.line_total,
+                "delivered": delivered[line.pk],
+                "accepted": accepted[line.pk],
             }
             for line in lines
         ],
@@ -248,9 +209,9 @@ def order_out(order: Order) -> dict[str, Any]:
                         "id": line.pk,
                         "order_line_id": line.order_line_id,
                         "name": line.order_line.product_name,
-                        "quantity": quantity(line.quantity),
-                        "accepted": None if line.accepted_quantity is None else quantity(line.accepted_quantity),
-                        "rejected": None if line.rejected_quantity is None else quantity(line.rejected_quantity),
+                        "quantity": line.quantity,
+                        "accepted": line.accepted_quantity,
+                        "rejected": line.rejected_quantity,
                         "reason": line.rejection_reason,
                     }
                     for line in delivery.lines.all()
@@ -261,52 +222,52 @@ def order_out(order: Order) -> dict[str, Any]:
         "invoices": [
             {
                 "number": invoice.number,
-                "amount": money(invoice.amount),
+                "amount": invoice.amount,
                 "due_date": invoice.due_date,
                 "status": invoice.status,
                 "hosted_invoice_url": invoice.hosted_invoice_url,
             }
             for invoice in order.invoices.all()
         ],
-        "total": money(sum((line.line_total for line in lines), ZERO)),
+        "total": sum((line.line_total for line in lines), ZERO),
     }
 
 
 def _order(request, number: str) -> Order:
     order = orders_of(request.auth.company).filter(number=number).first()
     if order is None:
-        raise not_found(f"No order {number} for this company.")
+        raise not_found(_("No order %(number)s for this company.") % {"number": number})
     return order
 
 
+class OrderQuery(PageQuery):
+    # Absent, not null, when not given: a query string has no null.
+    status: OrderStatus = Field(None, description="Only orders in this status.")
+    agreement: str = Field(None, pattern=AGREEMENT_CODE_PATTERN, description="Agreement code.")
+    placed_from: DateIn = Field(None, description="Placed on or after (Thai date).")
+    placed_to: DateIn = Field(None, description="Placed on or before (Thai date).")
+
+
 @router.get("/orders", response=OrderPage, summary="List the company's orders")
-def order_list(
-    request,
-    status: OrderStatus | None = None,
-    agreement: Annotated[str | None, Query(pattern=AGREEMENT_CODE_PATTERN, description="Agreement code.")] = None,
-    placed_from: Annotated[datetime.date | None, Query(description="Placed on or after (Thai date).")] = None,
-    placed_to: Annotated[datetime.date | None, Query(description="Placed on or before (Thai date).")] = None,
-    page: Annotated[int, Query(ge=1, le=MAX_ID)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
-):
+def order_list(request, params: Query[OrderQuery]):
     """Newest first. Filters combine; dates are calendar days in Thailand's time zone."""
     require_scope(request, "read")
     orders = orders_of(request.auth.company)
-    if status:
-        orders = orders.filter(status=status)
-    if agreement:
-        orders = orders.filter(agreement__code=agreement)
-    if placed_from:
-        orders = orders.filter(placed_at__date__gte=placed_from)
-    if placed_to:
-        orders = orders.filter(placed_at__date__lte=placed_to)
-    result = paginate(orders, page, page_size, MAX_PAGE_SIZE)
+    if params.status:
+        orders = orders.filter(status=params.status)
+    if params.agreement:
+        orders = orders.filter(agreement__code=params.agreement)
+    if params.placed_from:
+        orders = orders.filter(placed_at__date__gte=params.placed_from)
+    if params.placed_to:
+        orders = orders.filter(placed_at__date__lte=params.placed_to)
+    result = paginate(orders, params.page, params.page_size)
     result["items"] = [order_out(order) for order in result["items"]]
     return result
 
 
 @router.get("/orders/{number}", response=OrderOut, summary="One order")
-def order_detail(request, number: Annotated[str, Path(pattern=ORDER_NUMBER_PATTERN)]):
+def order_detail(request, number: OrderNumber):
     """With its lines (ordered, delivered, accepted), deliveries and invoices."""
     require_scope(request, "read")
     return order_out(_order(request, number))
@@ -317,7 +278,7 @@ def order_detail(request, number: Annotated[str, Path(pattern=ORDER_NUMBER_PATTE
     response={200: OrderOut, 409: ProblemSchema},
     summary="Cancel an order the group has not confirmed",
 )
-def order_cancel(request, number: Annotated[str, Path(pattern=ORDER_NUMBER_PATTERN)], payload: CancelIn | None = None):
+def order_cancel(request, number: OrderNumber, payload: CancelIn | None = None):
     """Allowed while the order is placed and not yet confirmed by the producer group: the
     quantity returns to the agreement. Any other state answers 409 conflict."""
     require_scope(request, "order")
@@ -338,8 +299,9 @@ def order_cancel(request, number: Annotated[str, Path(pattern=ORDER_NUMBER_PATTE
 def delivery_acceptance(request, delivery_id: DbId, payload: AcceptanceIn):
     """Answer every line of a delivery awaiting acceptance: accepted + rejected must equal what
     was delivered, with a reason for any rejection. A call-off is then invoiced for the accepted
-    value. Returns the delivery's order. A delivery already answered → 409 conflict; any other
-    refusal → 422 validation."""
+    value. Returns the delivery's order. A body that does not match the schema → 422 validation;
+    a delivery already answered → 409 conflict; any other refusal (lines missing, answered twice
+    or not adding up to what was delivered, a rejection without a reason) → 409 refused."""
     require_scope(request, "order")
     delivery = (
         Delivery.objects.filter(order__company=request.auth.company, pk=delivery_id).select_related("order").first()
@@ -349,11 +311,8 @@ def delivery_acceptance(request, delivery_id: DbId, payload: AcceptanceIn):
     decisions = {}
     for line in payload.lines:
         if line.delivery_line_id in decisions:
-            raise Problem(
-                422,
-                "validation",
-                _("Invalid input"),
-                _("Delivery line %(id)s is answered twice.") % {"id": line.delivery_line_id},
+            raise refused(
+                _("Acceptance refused"), [_("Delivery line %(id)s is answered twice.") % {"id": line.delivery_line_id}]
             )
         decisions[line.delivery_line_id] = fulfilment.LineDecision(
             accepted=line.accepted, rejected=line.rejected, reason=line.reason
@@ -363,11 +322,5 @@ def delivery_acceptance(request, delivery_id: DbId, payload: AcceptanceIn):
     except ValidationError as error:
         if getattr(error, "code", None) == "already_accepted":
             raise Problem(409, "conflict", _("Delivery already answered"), " ".join(error.messages)) from None
-        raise Problem(
-            422,
-            "validation",
-            _("Acceptance refused"),
-            " ".join(error.messages),
-            errors=[{"loc": ["body", "lines"], "msg": message, "type": "invalid"} for message in error.messages],
-        ) from None
+        raise refused(_("Acceptance refused"), error.messages) from None
     return order_out(_order(request, delivery.order.number))

@@ -1,33 +1,54 @@
 """GET /products and /products/{id}: the public catalogue, for procurement systems.
 
-Filtering, Thai-aware search and ordering are the catalogue's own (cms.catalogue: the filter form,
-filter_products, search_products and the listing orderings); only the paging and the JSON differ.
+Filtering, Thai-aware search and ordering are the catalogue's own (cms.catalogue: filter_products,
+search_products and the listing orderings); the query's shape is checked here, by its schema alone,
+so that what the OpenAPI document allows is exactly what is accepted.
 """
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from django.db.models import Prefetch
-from django.http import QueryDict
-from ninja import Field, Query, Router, Schema
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router
+from pydantic import BeforeValidator, WithJsonSchema
+from pydantic_core import PydanticCustomError
 from wagtail.models import Page as WagtailPage
 
 from cms import catalogue
-from cms.models import Certification, ProducerGroupPage, ProductPage
+from cms.models import Category, Certification, ProducerGroupPage, ProductPage
 from marketplace import areas
 
-from .base import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Problem, paginate, require_scope
-from .schemas import ProductOut
+from .base import PageQuery, Problem, ProblemSchema, not_found, paginate, require_scope
+from .schemas import ProductOut, Text
 from .schemas import ProductPage as ProductPageOut
 
 router = Router(tags=["products"])
 
 MAX_ID = 2**31 - 1
-MAX_PAGE = 1_000_000
-MAX_PRICE = Decimal("9999999999.99")
-SortParam = Literal["newest", "price", "-price", "relevance"]
+SortParam = Literal["", "newest", "price", "-price", "relevance"]
+# Every Thai province code (not only those with groups now: a province without one has no products).
+ProvinceParam = Literal["", *sorted(code for code, _name in areas.province_choices())]
+SLUG_PATTERN = r"^[-a-zA-Z0-9_]*$"
+# Baht with at most 2 decimals and 10 digits before the point (cms.models.ProductPage.price);
+# empty means no bound.
+PRICE_PATTERN = r"^((0|[1-9]\d{0,9})(\.\d{1,2})?)?$"
+
+
+def _price(value: Any) -> Decimal | None:
+    if isinstance(value, str) and re.match(PRICE_PATTERN, value):
+        return Decimal(value) if value else None
+    raise PydanticCustomError("price", "a price is baht with at most 2 decimals, like 120.50")
+
+
+PriceParam = Annotated[
+    Decimal | None,
+    BeforeValidator(_price),
+    WithJsonSchema({"type": "string", "pattern": PRICE_PATTERN, "example": "120.50"}),
+]
 
 
 def _named(obj) -> dict | None:
@@ -87,47 +108,52 @@ def _load(ids) -> list[ProductPage]:
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
-class ProductQuery(Schema):
-    q: str = Field("", max_length=1000, description="Search words, Thai or English (Thai is cut into words).")
-    category: str = Field("", max_length=100, description="A category slug.")
-    province: str = Field("", max_length=2, description="A province code (2 digits).")
-    certification: str = Field("", max_length=100, description="A certification slug.")
-    price_min: Decimal | None = Field(None, ge=0, le=MAX_PRICE, decimal_places=2, description="Baht.")
-    price_max: Decimal | None = Field(None, ge=0, le=MAX_PRICE, decimal_places=2, description="Baht.")
+class ProductQuery(PageQuery):
+    q: Text = Field("", max_length=1000, description="Search words, Thai or English (Thai is cut into words).")
+    category: str = Field("", max_length=100, pattern=SLUG_PATTERN, description="A category slug.")
+    province: ProvinceParam = Field("", description="A province code (2 digits).")
+    certification: str = Field("", max_length=100, pattern=SLUG_PATTERN, description="A certification slug.")
+    price_min: PriceParam = Field(None, description="Baht, at least.")
+    price_max: PriceParam = Field(None, description="Baht, at most (a highest price below the lowest matches nothing).")
     in_stock: bool = Field(False, description="Only products available now.")
-    sort: SortParam | None = Field(None, description="Default: relevance when searching, else newest.")
-    page: int = Field(1, ge=1, le=MAX_PAGE)
-    page_size: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description=f"At most {MAX_PAGE_SIZE}.")
+    sort: SortParam = Field("", description="Default: relevance when searching, else newest.")
 
 
-@router.get("/products", response=ProductPageOut, summary="Search and filter the catalogue")
-def list_products(request, params: Query[ProductQuery]):
-    """Live products, filtered like the web catalogue. An unknown category, province or
-    certification, or a lowest price above the highest, is a validation problem (the web page
-    drops such a filter; an integration should hear about it). A page_size above the maximum is
-    refused (422), never silently capped; a page past the end is an empty `items`."""
-    require_scope(request, "read")
-    data = QueryDict(mutable=True)
-    for name, value in {
+def _unknown(name: str, message: str) -> Problem:
+    problem = not_found(message)
+    problem.extra["errors"] = [{"loc": ["query", name], "msg": message, "type": "not_found"}]
+    return problem
+
+
+def _filters(params: ProductQuery) -> dict:
+    """The catalogue's filters for cms.catalogue.filter_products. A category or certification
+    that does not exist is a not-found problem (the web page drops such a filter; an integration
+    should hear about it)."""
+    if params.category and not Category.objects.filter(slug=params.category).exists():
+        raise _unknown("category", _("No category has the slug %(slug)s.") % {"slug": params.category})
+    if params.certification and not Certification.objects.filter(slug=params.certification).exists():
+        raise _unknown("certification", _("No certification has the slug %(slug)s.") % {"slug": params.certification})
+    filters = {
         "q": params.q,
         "category": params.category,
         "province": params.province,
         "certification": params.certification,
-        "price_min": "" if params.price_min is None else str(params.price_min),
-        "price_max": "" if params.price_max is None else str(params.price_max),
-        "in_stock": "on" if params.in_stock else "",
-        "sort": params.sort or "",
-    }.items():
-        data[name] = value
-    form = catalogue.CatalogueFilterForm(data)
-    if not form.is_valid():
-        errors = [
-            {"loc": ["query", field if field != "__all__" else "price_min"], "msg": str(message), "type": "invalid"}
-            for field, messages in form.errors.items()
-            for message in messages
-        ]
-        raise Problem(422, "validation", "Invalid input", "; ".join(e["msg"] for e in errors), errors=errors)
-    filters = form.filters()
+        "price_min": params.price_min,
+        "price_max": params.price_max,
+        "in_stock": params.in_stock,
+        "sort": params.sort or (catalogue.Sort.RELEVANCE if catalogue.search_terms(params.q) else ""),
+    }
+    return {name: value for name, value in filters.items() if value not in (None, "", False)}
+
+
+@router.get("/products", response={200: ProductPageOut, 404: ProblemSchema}, summary="Search and filter the catalogue")
+def list_products(request, params: Query[ProductQuery]):
+    """Live products, filtered like the web catalogue. An unknown category or certification is a
+    not-found problem; a province without producer groups, or a price range whose highest price
+    is below its lowest, matches nothing. A page_size above the maximum is refused (422), never
+    silently capped; a page past the end is an empty `items`."""
+    require_scope(request, "read")
+    filters = _filters(params)
     query = filters.get("q", "")
     chosen_sort = filters.get("sort") or catalogue.Sort.NEWEST
     products = catalogue.filter_products(catalogue.live_products(), filters)
@@ -150,9 +176,9 @@ def list_products(request, params: Query[ProductQuery]):
 @router.get("/products/{product_id}", response=ProductOut, summary="One live product")
 def get_product(request, product_id: int):
     require_scope(request, "read")
-    if not 1 <= product_id <= MAX_ID:
-        raise Problem(404, "not-found", "Not found", "No live product has this id.")
-    product = catalogue.live_products().filter(pk=product_id).values_list("pk", flat=True).first()
+    product = None
+    if 1 <= product_id <= MAX_ID:
+        product = catalogue.live_products().filter(pk=product_id).values_list("pk", flat=True).first()
     if product is None:
-        raise Problem(404, "not-found", "Not found", "No live product has this id.")
+        raise not_found(_("No live product has this id."))
     return _serialise(_load([product]), request)[0]

@@ -3,10 +3,31 @@
 import functools
 
 from django.urls import include, path, re_path
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from . import agreements, calloffs, impact, orders, products
-from .base import PROBLEM_CONTENT_TYPE, Problem, api, not_found, problem_response
+from .base import PROBLEM_CONTENT_TYPE, Problem, api, api_language, not_found, problem_response
+
+
+def _in_the_clients_language(view):
+    """Every view under /api/v1/ answers in the language of the request's Accept-Language (Thai
+    by default), whatever the web's LanguageMiddleware chose from a cookie or a saved preference,
+    and says which in Content-Language."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        language = api_language(request)
+        with translation.override(language):
+            request.LANGUAGE_CODE = language
+            response = view(request, *args, **kwargs)
+        response["Content-Language"] = language
+        patch_vary_headers(response, ("Accept-Language",))
+        return response
+
+    return wrapper
 
 
 def _problem_for_405(view):
@@ -19,28 +40,36 @@ def _problem_for_405(view):
             problem = Problem(
                 405,
                 "method-not-allowed",
-                "Method not allowed",
-                f"Allowed: {response.get('Allow', '')}.",
+                _("Method not allowed"),
+                _("Allowed: %(methods)s.") % {"methods": response.get("Allow", "")},
                 headers={"Allow": response.get("Allow", "")},
             )
             return problem_response(request, problem)
         return response
 
-    return csrf_exempt(wrapper)
+    return wrapper
 
 
-@csrf_exempt
 def unknown_path(request, *args, **kwargs):
     """Anything else under /api/v1/ is a not-found problem (not an HTML page, not a slash redirect)."""
-    return problem_response(request, not_found("No such API endpoint."))
+    return problem_response(request, not_found(_("No such API endpoint.")))
 
 
 for module in (products, agreements, calloffs, orders, impact):
     api.add_router("", module.router)
 _patterns, _app_name, _namespace = api.urls
 for _pattern in _patterns:
-    _pattern.callback = _problem_for_405(_pattern.callback)
+    _pattern.callback = csrf_exempt(_in_the_clients_language(_problem_for_405(_pattern.callback)))
 
 urlpatterns = [
-    path("", include(([*_patterns, re_path(r"", unknown_path, name="unknown")], _app_name), namespace=_namespace))
+    path(
+        "",
+        include(
+            (
+                [*_patterns, re_path(r"", csrf_exempt(_in_the_clients_language(unknown_path)), name="unknown")],
+                _app_name,
+            ),
+            namespace=_namespace,
+        ),
+    )
 ]

@@ -41,6 +41,8 @@ class ApiClient:
         all_headers = dict(headers or {})
         if key is not None:
             all_headers.setdefault("Authorization", f"Bearer {key}")
+        # The tests read problems in English; the Thai default is tested in test_contract.py.
+        all_headers.setdefault("Accept-Language", "en")
         call = getattr(self.client, method.lower())
         if method.upper() in ("GET", "HEAD", "DELETE") and raw is None:
             return call(self._url(path), data or params or None, headers=all_headers)

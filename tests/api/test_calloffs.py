@@ -178,7 +178,7 @@ def test_a_refused_call_off_leaves_no_record_so_its_key_can_be_sent_again(client
 
     fixed = call_off(client, agreement, {"lines": [{"line_id": rice.pk, "quantity": "15"}]})
 
-    assert_problem(refused, 422, "validation")
+    assert_problem(refused, 409, "refused")
     assert fixed.status_code == 201 and remaining(rice) == Decimal("85")
     assert IdempotencyRecord.objects.get().response_status == 201
 
@@ -206,17 +206,25 @@ def test_over_commit_answers_409_with_the_remaining_quantity_per_line(client, ag
     assert Order.objects.count() == 1 and remaining(rice) == Decimal("40")
 
 
-@pytest.mark.parametrize(
-    ("quantity", "message"),
-    [("5", "at least 10"), ("61", "at most 60"), ("0", "at least one line"), ("-3", "above 0")],
-)
-def test_quantities_outside_the_agreement_terms_are_refused_as_invalid(client, agreement, lines, quantity, message):
+@pytest.mark.parametrize(("quantity", "message"), [("5", "at least 10"), ("61", "at most 60")])
+def test_quantities_outside_the_agreement_terms_are_refused(client, agreement, lines, quantity, message):
+    rice, _ = lines
+
+    response = call_off(client, agreement, {"lines": [{"line_id": rice.pk, "quantity": quantity}]})
+
+    body = assert_problem(response, 409, "refused")
+    assert message in body["detail"]
+    assert not Order.objects.exists()
+
+
+@pytest.mark.parametrize("quantity", ["0", "0.000", "-3", 0, -3])
+def test_a_quantity_of_zero_or_less_does_not_match_the_schema(client, agreement, lines, quantity):
     rice, _ = lines
 
     response = call_off(client, agreement, {"lines": [{"line_id": rice.pk, "quantity": quantity}]})
 
     body = assert_problem(response, 422, "validation")
-    assert message in body["detail"]
+    assert body["errors"][0]["loc"][-1] == "quantity"
     assert not Order.objects.exists()
 
 
@@ -225,7 +233,7 @@ def test_a_line_of_another_agreement_is_refused(client, company, agreement, line
 
     response = call_off(client, agreement, {"lines": [{"line_id": foreign_line.pk, "quantity": "10"}]})
 
-    body = assert_problem(response, 422, "validation")
+    body = assert_problem(response, 409, "refused")
     assert "not part of the agreement" in body["detail"]
 
 
@@ -236,7 +244,7 @@ def test_a_line_named_twice_is_refused(client, agreement, lines):
         client, agreement, {"lines": [{"line_id": rice.pk, "quantity": "10"}, {"line_id": rice.pk, "quantity": "10"}]}
     )
 
-    assert_problem(response, 422, "validation")
+    assert_problem(response, 409, "refused")
     assert not Order.objects.exists()
 
 
@@ -246,7 +254,7 @@ def test_a_terminated_agreement_refuses_call_offs(client, agreement, lines):
 
     response = call_off(client, agreement, {"lines": [{"line_id": rice.pk, "quantity": "10"}]})
 
-    body = assert_problem(response, 422, "validation")
+    body = assert_problem(response, 409, "refused")
     assert "active agreement" in body["detail"]
 
 
@@ -258,7 +266,7 @@ def test_an_expired_agreement_refuses_call_offs(client, agreement, lines):
 
     response = call_off(client, agreement, {"lines": [{"line_id": rice.pk, "quantity": "10"}]})
 
-    assert_problem(response, 422, "validation")
+    assert_problem(response, 409, "refused")
 
 
 @pytest.mark.parametrize("bad", ["abc", "NaN", "Infinity", "1.2345", "1e400", None, [], "12345678901"])

@@ -270,7 +270,6 @@ def test_a_delivery_is_accepted_with_rejected_goods_and_a_reason(client, deliver
     [
         ({"accepted": "15", "rejected": "0"}, "must add up to the 20"),
         ({"accepted": "15", "rejected": "5"}, "say why goods are rejected"),
-        ({"accepted": "-1", "rejected": "21", "reason": "x"}, "cannot be negative"),
     ],
 )
 def test_an_acceptance_that_does_not_add_up_is_invalid(client, delivered, answer, message):
@@ -280,8 +279,19 @@ def test_an_acceptance_that_does_not_add_up_is_invalid(client, delivered, answer
         f"deliveries/{delivery.pk}/acceptance", {"lines": [{"delivery_line_id": delivery.lines.get().pk, **answer}]}
     )
 
-    body = assert_problem(response, 422, "validation")
+    body = assert_problem(response, 409, "refused")
     assert message in body["detail"]
+    delivery.refresh_from_db()
+    assert delivery.status == Delivery.Status.AWAITING
+
+
+def test_a_negative_quantity_in_an_acceptance_does_not_match_the_schema(client, delivered):
+    _, delivery = delivered
+    answer = {"delivery_line_id": delivery.lines.get().pk, "accepted": "-1", "rejected": "21", "reason": "x"}
+
+    body = assert_problem(client.post(f"deliveries/{delivery.pk}/acceptance", {"lines": [answer]}), 422, "validation")
+
+    assert body["errors"][0]["loc"][-1] == "accepted"
     delivery.refresh_from_db()
     assert delivery.status == Delivery.Status.AWAITING
 
@@ -293,7 +303,7 @@ def test_an_acceptance_must_answer_every_line_of_that_delivery(client, delivered
         f"deliveries/{delivery.pk}/acceptance", {"lines": [{"delivery_line_id": 987654, "accepted": "20"}]}
     )
 
-    body = assert_problem(response, 422, "validation")
+    body = assert_problem(response, 409, "refused")
     assert "Answer every line" in body["detail"]
 
 
@@ -301,7 +311,7 @@ def test_a_delivery_line_answered_twice_is_invalid(client, delivered):
     _, delivery = delivered
     answer = {"delivery_line_id": delivery.lines.get().pk, "accepted": "20"}
 
-    assert_problem(client.post(f"deliveries/{delivery.pk}/acceptance", {"lines": [answer, answer]}), 422, "validation")
+    assert_problem(client.post(f"deliveries/{delivery.pk}/acceptance", {"lines": [answer, answer]}), 409, "refused")
 
 
 def test_a_delivery_already_answered_is_a_conflict(client, delivered):
