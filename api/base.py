@@ -169,8 +169,9 @@ def _rate_limit(key) -> None:
 
 class ApiKeyAuth(HttpBearer):
     """`Authorization: Bearer mkt_<prefix>_<secret>` → the buyers.models.ApiKey row (so views read
-    request.auth.company and request.auth.scopes). Unknown, malformed or revoked keys answer 401;
-    a key of a suspended company answers 403; too many requests answer 429."""
+    request.auth.company and request.auth.scopes). Unknown or malformed keys answer 401, and so
+    does a key that no longer works (revoked, expired, its company suspended, its creator no longer
+    an admin of the company), with a detail that says why; too many requests answer 429."""
 
     def __call__(self, request: HttpRequest):
         value = request.headers.get(self.header, "")
@@ -183,14 +184,16 @@ class ApiKeyAuth(HttpBearer):
 
     def authenticate(self, request: HttpRequest, token: str):
         from buyers import api_keys
+        from marketplace.audit import client_ip
 
         key = api_keys.find_key(token)
         if key is None:
-            raise _unauthorized("Unknown or revoked API key.")
-        if not key.company.is_active:
-            raise forbidden("This company's account is suspended.")
+            raise _unauthorized(api_keys.UNKNOWN_KEY_DETAIL)
+        refusal = api_keys.refusal(key)
+        if refusal:
+            raise _unauthorized(refusal)
         _rate_limit(key)
-        api_keys.touch(key, precision=LAST_USED_PRECISION)
+        api_keys.touch(key, ip=client_ip(request), precision=LAST_USED_PRECISION)
         return key
 
 

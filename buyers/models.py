@@ -8,7 +8,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, FilteredRelation, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -157,14 +157,36 @@ class ApiKeyScope(models.TextChoices):
     ORDER = "order", _("order")
 
 
+class ApiKeyRefusal(models.TextChoices):
+    """Why a key no longer works, in the order they are checked."""
+
+    REVOKED = "revoked", _("revoked")
+    EXPIRED = "expired", _("expired")
+    COMPANY_SUSPENDED = "company_suspended", _("the company is suspended")
+    CREATOR_LEFT = "creator_left", _("its creator is no longer a member of the company")
+    CREATOR_NOT_ADMIN = "creator_not_admin", _("its creator is no longer an admin of the company")
+
+
 class ApiKeyQuerySet(models.QuerySet):
-    def active(self):
-        return self.filter(revoked_at__isnull=True)
+    def with_creator_role(self):
+        """Annotate `creator_role`: the creator's role in the key's company now (None when they are
+        not a member), joined in the same query, for `ApiKey.refusal()`."""
+        return self.annotate(
+            creator_membership=FilteredRelation(
+                "created_by__companymembership",
+                condition=Q(created_by__companymembership__company=F("company")),
+            ),
+            creator_role=F("creator_membership__role"),
+        )
 
 
 class ApiKey(models.Model):
     """A company's key to the buyer API (api/). The secret is shown once, when it is made; only
-    its SHA-256 is kept, with the first characters (`prefix`) so people can tell keys apart."""
+    its SHA-256 is kept, with the first characters (`prefix`) so people can tell keys apart.
+
+    A key acts as its creator, a company admin when it was made, and works only while they still
+    are one, the company is active and the key is neither revoked nor past `expires_at`: see
+    `refusal()`, asked at every request (nothing revokes keys in the background)."""
 
     company = models.ForeignKey(Company, verbose_name=_("company"), on_delete=models.CASCADE, related_name="api_keys")
     name = models.CharField(_("name"), max_length=100)
@@ -178,10 +200,26 @@ class ApiKey(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        help_text=_("The company admin the key acts as. Empty only on keys made before keys needed one."),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    expires_at = models.DateTimeField(
+        _("expires at"), null=True, blank=True, help_text=_("Empty: the key does not expire.")
+    )
+    last_used_at = models.DateTimeField(
+        _("last used at"), null=True, blank=True, help_text=_("Recorded at most once a minute.")
+    )
+    last_used_ip = models.GenericIPAddressField(_("last used from"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    replaced_by = models.OneToOneField(
+        "self",
+        verbose_name=_("re-issued as"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="replaces",
+        editable=False,
+    )
 
     objects = ApiKeyQuerySet.as_manager()
 
@@ -195,3 +233,32 @@ class ApiKey(models.Model):
 
     def has_scope(self, scope: str) -> bool:
         return scope in (self.scopes or [])
+
+    @property
+    def last_day(self) -> datetime.date | None:
+        """The last local day the key works (None: no expiry)."""
+        if self.expires_at is None:
+            return None
+        return timezone.localtime(self.expires_at - datetime.timedelta(microseconds=1)).date()
+
+    def refusal(self, now: datetime.datetime | None = None) -> ApiKeyRefusal | None:
+        """Why the key does not work now, or None when it does. Reads `creator_role` from
+        `ApiKey.objects.with_creator_role()` (one more query without it) and the company."""
+        now = now or timezone.now()
+        if self.revoked_at is not None:
+            return ApiKeyRefusal.REVOKED
+        if self.expires_at is not None and self.expires_at <= now:
+            return ApiKeyRefusal.EXPIRED
+        if not self.company.is_active:
+            return ApiKeyRefusal.COMPANY_SUSPENDED
+        if not hasattr(self, "creator_role"):
+            self.creator_role = (
+                CompanyMembership.objects.filter(company_id=self.company_id, user_id=self.created_by_id)
+                .values_list("role", flat=True)
+                .first()
+            )
+        if self.created_by_id is None or self.creator_role is None:
+            return ApiKeyRefusal.CREATOR_LEFT
+        if self.creator_role != CompanyRole.ADMIN:
+            return ApiKeyRefusal.CREATOR_NOT_ADMIN
+        return None

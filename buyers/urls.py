@@ -21,6 +21,7 @@ urlpatterns = [
     path("api-keys/", views_api_keys.api_keys_home, name="api_keys_home"),
     path("companies/<int:pk>/api-keys/", views_api_keys.api_key_list, name="api_keys"),
     path("companies/<int:pk>/api-keys/<int:key_pk>/revoke/", views_api_keys.api_key_revoke, name="api_key_revoke"),
+    path("companies/<int:pk>/api-keys/<int:key_pk>/reissue/", views_api_keys.api_key_reissue, name="api_key_reissue"),
     path("invitations/<str:token>/", views.invitation, name="invitation"),
     path("agreements/", order_views.agreement_list, name="agreement_list"),
     path("agreements/<int:pk>/", order_views.agreement_detail, name="agreement_detail"),

@@ -10,7 +10,9 @@ from django.test import Client
 from django.utils import translation
 
 from buyers import api_keys
-from tests.factories.buyers import CompanyFactory
+from buyers.models import CompanyRole
+from tests.factories.accounts import UserFactory
+from tests.factories.buyers import CompanyFactory, add_member
 
 PROBLEM = "application/problem+json"
 
@@ -66,6 +68,10 @@ class ApiClient:
 
 
 def make_key(company, scopes=("read", "order"), name="ERP", created_by=None) -> tuple[object, str]:
+    """A key made by `created_by` (default: a new user), who is made an admin of the company
+    first: a key acts as its creator and works only while they are one."""
+    created_by = created_by or UserFactory()
+    add_member(company, created_by, CompanyRole.ADMIN)
     return api_keys.create_key(company=company, name=name, scopes=scopes, created_by=created_by)
 
 

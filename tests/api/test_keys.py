@@ -1,10 +1,9 @@
-"""API keys: made and revoked by company admins in the portal, and by the create_api_key command."""
+"""API keys: made and revoked by company admins in the portal (the command: tests/buyers/test_api_key_command.py;
+the rules that stop a key: test_key_lifecycle.py)."""
 
-import io
 import re
 
 import pytest
-from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from buyers import api_keys
@@ -107,40 +106,16 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, company):
 # --- Scopes -------------------------------------------------------------------------------
 
 
-def test_a_key_without_the_read_scope_is_403(company):
-    _, key = api_keys.create_key(company=company, name="orders only", scopes=["order"])
+def test_a_key_without_the_read_scope_is_403(company, company_admin):
+    _, key = api_keys.create_key(company=company, name="orders only", scopes=["order"], created_by=company_admin)
 
     assert_problem(ApiClient(key).get("agreements"), 403, "forbidden")
     assert_problem(ApiClient(key).get("products"), 403, "forbidden")
     assert_problem(ApiClient(key).get("impact"), 403, "forbidden")
 
 
-def test_unknown_scopes_are_refused(company):
+def test_unknown_scopes_are_refused(company, company_admin):
     with pytest.raises(ValueError):
-        api_keys.create_key(company=company, name="x", scopes=["admin"])
+        api_keys.create_key(company=company, name="x", scopes=["admin"], created_by=company_admin)
     with pytest.raises(ValueError):
-        api_keys.create_key(company=company, name="x", scopes=[])
-
-
-# --- The command ----------------------------------------------------------------------------
-
-
-def test_create_api_key_prints_a_working_key(company):
-    out, err = io.StringIO(), io.StringIO()
-
-    call_command("create_api_key", company=company.tax_id, scopes="read,order", name="ERP", stdout=out, stderr=err)
-
-    key = out.getvalue().strip()
-    assert KEY.fullmatch(key)
-    row = ApiKey.objects.get()
-    assert row.company == company and row.scopes == ["read", "order"] and row.name == "ERP"
-    assert row.key_hash == api_keys.hash_key(key)
-    assert ApiClient(key).get("agreements").status_code == 200
-
-
-def test_create_api_key_refuses_an_unknown_company_or_scope(company):
-    with pytest.raises(CommandError):
-        call_command("create_api_key", company="0000000000000", scopes="read", stdout=io.StringIO())
-    with pytest.raises(CommandError):
-        call_command("create_api_key", company=company.tax_id, scopes="read,write", stdout=io.StringIO())
-    assert not ApiKey.objects.exists()
+        api_keys.create_key(company=company, name="x", scopes=[], created_by=company_admin)
