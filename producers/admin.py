@@ -2,6 +2,7 @@
 it lives in the scoped Wagtail admin."""
 
 from django.contrib import admin
+from django.utils.translation import ngettext
 
 from cms.services import sync_coordinator_access
 from marketplace import access, audit
@@ -14,6 +15,22 @@ from .models import CoordinatorAssignment, GroupMembership, Institution, Poverty
 class InstitutionAdmin(admin.ModelAdmin):
     list_display = ["code", "name_th", "name_en", "province_code"]
     search_fields = ["code", "name_th", "name_en"]
+
+    def get_deleted_objects(self, objs, request):
+        """The delete confirmation would name every related row, households by their code, to a
+        superuser who may not see them: count the rows by kind instead."""
+        _deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        summary = [f"{name}: {count}" for name, count in model_count.items()]
+        if protected:
+            protected = [
+                ngettext(
+                    "%(count)d record that must be removed first",
+                    "%(count)d records that must be removed first",
+                    len(protected),
+                )
+                % {"count": len(protected)}
+            ]
+        return summary, model_count, perms_needed, protected
 
 
 @admin.register(CoordinatorAssignment)
