@@ -625,17 +625,7 @@ TABLE: dict[str, dict | Entry | Skip] = {
 }
 
 # Known leaks being fixed by others (issue 13); strict: the test says when a fix has landed.
-KNOWN_LEAKS: dict[str, str] = {
-    "producers_admin:households_export": "?group=abc is a 500",
-    "households:history": "Wagtail's generic history view is not scoped: the code to anyone in the admin",
-    "households:usage": "Wagtail's generic usage view is not scoped",
-    "enrolments:history": "Wagtail's generic history view is not scoped",
-    "enrolments:usage": "Wagtail's generic usage view is not scoped",
-    "income_surveys:history": "Wagtail's generic history view is not scoped",
-    "income_surveys:usage": "Wagtail's generic usage view is not scoped",
-    "agreements:history": "another institution's agreement code to a coordinator (generic history view)",
-    "agreements:usage": "another institution's agreement code to a coordinator (generic usage view)",
-}
+KNOWN_LEAKS: dict[str, str] = {}
 
 
 # --- Walking the resolver -----------------------------------------------------------------------
