@@ -10,6 +10,7 @@ class OrdersConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
         from wagtail.permissions import register_permission_policy
 
+        from . import checks  # noqa: F401  (registers the Stripe keys check)
         from .permissions import POLICIES
         from .receivers import merge_cart_at_sign_in
 

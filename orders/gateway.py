@@ -1,7 +1,8 @@
 """The one place that talks to Stripe.
 
 Everything goes through `stripe.StripeClient`. With `STRIPE_SECRET_KEY` set, the client uses
-Stripe's own HTTP client; without it (development, tests, the offline demo) it uses
+Stripe's own HTTP client; without it, where the fake is allowed (DEBUG, tests, a site with
+STRIPE_OFFLINE_DEMO), it uses
 `orders.stripe_fake.FakeStripeHTTPClient`, an in-process fake of exactly the endpoints called
 here, answering realistic objects. Amounts cross this boundary in satang (marketplace.money).
 
@@ -53,7 +54,8 @@ from marketplace.money import format_baht, from_satang, to_satang
 from .stripe_fake import FakeStripeHTTPClient
 
 OFFLINE_API_KEY = "sk_test_offline"
-# Signs the demo's own webhooks; never accepted when real keys are configured (see webhook_secret).
+# Signs the offline fake's own webhooks. It is in the source, so it is accepted only where the fake
+# is allowed (offline_allowed), never as a configured secret: see webhook_secret and orders.checks.
 OFFLINE_WEBHOOK_SECRET = "whsec_offline_development"
 MINIMUM_CHARGE = Decimal("10.00")
 # Stripe wants expires_at at least 30 minutes after it creates the session; one more minute covers
@@ -97,24 +99,39 @@ class RefundResult:
     amount: Decimal
 
 
+def offline_allowed() -> bool:
+    """May the offline fake stand in for Stripe? On a developer's machine (DEBUG) or on a demo site
+    that says so (STRIPE_OFFLINE_DEMO); never otherwise, because anyone can sign a "payment" with
+    its webhook secret."""
+    return settings.DEBUG or settings.STRIPE_OFFLINE_DEMO
+
+
 def is_offline() -> bool:
-    """True when no Stripe keys are set: the fake answers and the demo payment pages exist."""
-    return not settings.STRIPE_SECRET_KEY
+    """True when the offline fake answers and the demo payment pages exist: no Stripe secret key,
+    and the fake is allowed here."""
+    return not settings.STRIPE_SECRET_KEY and offline_allowed()
 
 
 def webhook_secret() -> str:
-    if settings.STRIPE_WEBHOOK_SECRET:
-        return settings.STRIPE_WEBHOOK_SECRET
+    """The secret Stripe signs our webhooks with. Raises ImproperlyConfigured where there is none
+    that may be trusted: the webhook then refuses every delivery."""
+    configured = settings.STRIPE_WEBHOOK_SECRET
+    if configured and (configured != OFFLINE_WEBHOOK_SECRET or offline_allowed()):
+        return configured
+    if configured:
+        raise ImproperlyConfigured("STRIPE_WEBHOOK_SECRET is the offline demo's secret, which is public.")
     if is_offline():
         return OFFLINE_WEBHOOK_SECRET
-    # With real keys, a known development secret would let anyone forge payments.
-    raise ImproperlyConfigured("STRIPE_SECRET_KEY is set but STRIPE_WEBHOOK_SECRET is not.")
+    # With real keys, or in production without any, a known secret would let anyone forge payments.
+    raise ImproperlyConfigured("STRIPE_WEBHOOK_SECRET is not set (and the offline demo is not enabled).")
 
 
 def get_gateway() -> StripeGateway:
-    if is_offline():
+    if settings.STRIPE_SECRET_KEY:
+        return StripeGateway(stripe.StripeClient(settings.STRIPE_SECRET_KEY), offline=False)
+    if offline_allowed():
         return StripeGateway(stripe.StripeClient(OFFLINE_API_KEY, http_client=FakeStripeHTTPClient()), offline=True)
-    return StripeGateway(stripe.StripeClient(settings.STRIPE_SECRET_KEY), offline=False)
+    raise ImproperlyConfigured("STRIPE_SECRET_KEY is not set (and the offline demo is not enabled).")
 
 
 def _timestamp(value: int | None) -> datetime.datetime | None:

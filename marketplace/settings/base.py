@@ -291,6 +291,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+# The offline fake's webhook secret is written in the source, so anyone can sign a "payment" with
+# it. It answers only with DEBUG on or on a demo site that says so here; otherwise production
+# refuses to start without the Stripe keys (orders.checks).
+STRIPE_OFFLINE_DEMO = env_bool("STRIPE_OFFLINE_DEMO", False)
 # Without keys the offline fake answers; the demo keeps its state in this file so `seed_demo` and
 # the server (separate processes) see the same sessions and invoices (orders.stripe_fake).
 STRIPE_FAKE_STATE_FILE = os.environ.get("STRIPE_FAKE_STATE_FILE", str(VAR_DIR / "stripe-fake.json"))

@@ -22,3 +22,5 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 WAGTAILADMIN_BASE_URL = "http://testserver"
 
 STRIPE_FAKE_STATE_FILE = ""  # the fake keeps its state in memory; tests reset it
+# pytest runs with DEBUG off: the suite is a demo site as far as payments go.
+STRIPE_OFFLINE_DEMO = True

@@ -16,6 +16,9 @@ PRODUCTION_ENV = {
     "DJANGO_ALLOWED_HOSTS": "market.example.ac.th",
     "CITIZEN_ID_HASH_KEY": "Jd83-kq0v-Mz71-pX5s-Lw2e-Nb9c-Ty4u",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
+    # Production refuses to start without them (orders.checks).
+    "STRIPE_SECRET_KEY": "sk_live_example",
+    "STRIPE_WEBHOOK_SECRET": "whsec_live_example",
 }
 
 

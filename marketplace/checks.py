@@ -1,0 +1,19 @@
+"""System checks that must pass before a server answers any request.
+
+Apps register such checks with the STARTUP tag (`checks.register(check, STARTUP)`). Django runs
+them with every other check in `manage.py check`, `migrate` and `runserver`; gunicorn and uvicorn
+run no checks at all, so the WSGI and ASGI entry points call `refuse_to_start_on_errors()`.
+"""
+
+from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
+
+STARTUP = "startup"
+
+
+def refuse_to_start_on_errors() -> None:
+    """Raise ImproperlyConfigured, naming every error, when a STARTUP check fails. Call once the
+    app registry is ready."""
+    errors = [message for message in checks.run_checks(tags=[STARTUP]) if message.is_serious()]
+    if errors:
+        raise ImproperlyConfigured("\n".join(str(error) for error in errors))
