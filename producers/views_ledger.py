@@ -2,7 +2,8 @@
 order page), a household's payouts, and its printable statement.
 
 Access: the contributions page is for the order's group staff and the coordinators who watch the
-order (managers of the group edit; the others read; anyone else gets a 404). Household pages go through
+order and see its group (managers of the group edit; the others read; anyone else gets a 404); it
+lists only the households the user may see. Household pages go through
 `producers.selectors.household_for` (404 outside the user's scope, every view audited) and show
 only the entries and payouts of groups the user may see.
 """
@@ -37,7 +38,14 @@ def _require(policy, user, action):
 
 def delivery_contributions(request, pk):
     _require(incoming_order_policy, request.user, "view")
-    delivery = get_object_or_404(Delivery.objects.select_related("order__group", "order__company"), pk=pk)
+    # Only deliveries of a group the user sees: watching the order is not enough (every
+    # coordinator of an institution watches all its agreements' orders, in every province).
+    delivery = get_object_or_404(
+        Delivery.objects.select_related("order__group", "order__company").filter(
+            order__group__in=selectors.groups_visible_to(request.user)
+        ),
+        pk=pk,
+    )
     order = delivery.order
     # The group's own staff, and the coordinators who watch the order (its area, its agreement).
     if order.group_id not in selectors.managed_group_ids(request.user) and not order_selectors.can_cancel_as_group(
@@ -48,7 +56,7 @@ def delivery_contributions(request, pk):
     lines = list(delivery.lines.select_related("order_line").order_by("pk"))
     for line in lines:
         line.settled = ledger.line_is_settled(line)
-    households = list(ledger.eligible_households(order.group))
+    households = list(_contributing_households(request.user, order.group))
     # Names of the group's households are shown: personal data, so the view is audited.
     audit.record("contributions.viewed", delivery, details={"order": order.number, "households": len(households)})
 
@@ -92,6 +100,14 @@ def delivery_contributions(request, pk):
         "has_households": bool(households),
     }
     return TemplateResponse(request, "producers/ledger/contributions.html", context)
+
+
+def _contributing_households(user, group):
+    """The group's households that may be credited, of those the user may see: a coordinator does
+    not see the group's households who live outside their provinces. (A manager sees every
+    household enrolled in their group, so the managers who record contributions see them all.)"""
+    visible = selectors.households_visible_to(user).values("pk")
+    return ledger.eligible_households(group).filter(pk__in=visible)
 
 
 def _quick_fill(form, action: str, lines, households) -> ContributionGridForm:

@@ -1,0 +1,92 @@
+"""Household data that leaked out of the user's scope in the admin (issue 13): the contributions
+page of a watched order, Wagtail's history and usage views, contact details without consent in the
+edit form, and export filters that were not validated."""
+
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from buyers.models import CompanyRole
+from marketplace.models import AuditEvent
+from orders import fulfilment
+from orders import services as order_services
+from tests.factories.accounts import UserFactory
+from tests.factories.buyers import add_member
+from tests.factories.households import HouseholdFactory
+from tests.factories.orders import AgreementFactory, add_line, make_product
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def client(client):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+# --- 1. Who supplied a delivery -------------------------------------------------------------
+
+
+@pytest.fixture
+def call_off_delivery(kalasin_group, kalasin_manager):
+    """A delivery of a call-off under an agreement of the Kalasin group's institution (KSU): every
+    coordinator of KSU watches the order, whatever their province."""
+    agreement = AgreementFactory(institution=kalasin_group.institution)
+    line = add_line(agreement, make_product(kalasin_group), committed="100")
+    order_services.agreement_activate(agreement=agreement, actor=None)
+    purchaser = UserFactory(email="purchaser@company.example")
+    add_member(agreement.company, purchaser, CompanyRole.PURCHASER)
+    [order] = order_services.call_off_place(
+        agreement=agreement, quantities={line.pk: Decimal("10")}, placed_by=purchaser
+    )
+    order_services.order_confirm(order=order, actor=kalasin_manager)
+    order_line = order.lines.get()
+    return fulfilment.delivery_record(
+        order=order, quantities={order_line.pk: Decimal("10")}, delivered_on=timezone.localdate(), actor=kalasin_manager
+    )
+
+
+def contributions_url(delivery):
+    return reverse("producers_admin:delivery_contributions", args=[delivery.pk])
+
+
+def test_a_coordinator_of_another_province_gets_no_contributions_page(
+    client, call_off_delivery, kalasin_household, roiet_coordinator
+):
+    # Given a coordinator of the same institution who covers Roi Et, not the group's Kalasin
+    client.force_login(roiet_coordinator)
+
+    # When they open who supplied the Kalasin group's delivery
+    response = client.get(contributions_url(call_off_delivery))
+
+    # Then the page does not exist for them, and no household is named
+    assert response.status_code == 404
+    assert kalasin_household.code not in response.content.decode()
+    assert not AuditEvent.objects.filter(action="contributions.viewed").exists()
+
+
+def test_the_contributions_page_lists_only_households_the_coordinator_may_see(
+    client, call_off_delivery, kalasin_group, kalasin_household, kalasin_coordinator, kalasin_manager
+):
+    # Given a household of Roi Et enrolled in the Kalasin group
+    neighbour = HouseholdFactory(
+        code="HH-NEIGHBOUR", group=kalasin_group, province_code="45", district_code="4501", subdistrict_code="450101"
+    )
+
+    # When the Kalasin coordinator opens the page
+    client.force_login(kalasin_coordinator)
+    response = client.get(contributions_url(call_off_delivery))
+
+    # Then they see their own province's household only
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert kalasin_household.code in html
+    assert neighbour.code not in html and neighbour.head_name not in html
+
+    # ...while the group's manager, who sees every household of the group, gets both
+    client.force_login(kalasin_manager)
+    html = client.get(contributions_url(call_off_delivery)).content.decode()
+    assert kalasin_household.code in html and neighbour.code in html
