@@ -176,6 +176,15 @@ class ScopedHouseholdFormMixin:
                 self.fields["group"].queryset = selectors.groups_visible_to(for_user)
 
 
+class ConsentAdminForm(ScopedHouseholdFormMixin, WagtailAdminModelForm):
+    """The consent viewset's form. Its policy grants no "add" or "change" (decisions are recorded
+    from the household page), but should that change, the household list stays scoped."""
+
+    class Meta:
+        model = Consent
+        fields = ["household", "status", "scope"]
+
+
 class EnrolmentForm(ScopedHouseholdFormMixin, WagtailAdminModelForm):
     class Meta:
         model = Enrolment

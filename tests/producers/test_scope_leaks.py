@@ -2,6 +2,7 @@
 page of a watched order, Wagtail's history and usage views, contact details without consent in the
 edit form, and export filters that were not validated."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -13,6 +14,7 @@ from buyers.models import CompanyRole
 from marketplace.models import AuditEvent
 from orders import fulfilment
 from orders import services as order_services
+from producers.models import IncomeSurvey, PovertySource
 from tests.factories.accounts import UserFactory
 from tests.factories.buyers import add_member
 from tests.factories.households import HouseholdFactory
@@ -90,3 +92,48 @@ def test_the_contributions_page_lists_only_households_the_coordinator_may_see(
     client.force_login(kalasin_manager)
     html = client.get(contributions_url(call_off_delivery)).content.decode()
     assert kalasin_household.code in html and neighbour.code in html
+
+
+# --- 2. Wagtail's history and usage views ---------------------------------------------------
+
+
+def test_history_and_usage_of_a_household_are_not_shown_outside_the_scope(client, kalasin_household, roiet_coordinator):
+    enrolment = kalasin_household.enrolments.get()
+    urls = [
+        reverse("households:history", args=[kalasin_household.pk]),
+        reverse("households:history_results", args=[kalasin_household.pk]),
+        reverse("households:usage", args=[kalasin_household.pk]),
+        reverse("enrolments:history", args=[enrolment.pk]),
+        reverse("enrolments:usage", args=[enrolment.pk]),
+    ]
+    client.force_login(roiet_coordinator)
+
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert kalasin_household.code not in response.content.decode(), url
+
+
+def test_the_coordinator_of_the_area_still_reads_the_history(client, kalasin_household, kalasin_coordinator):
+    client.force_login(kalasin_coordinator)
+
+    response = client.get(reverse("households:history", args=[kalasin_household.pk]))
+
+    assert response.status_code == 200
+    assert kalasin_household.code in response.content.decode()
+
+
+def test_income_survey_history_is_not_shown_to_another_groups_manager(client, kalasin_household, roiet_manager):
+    survey = IncomeSurvey.objects.create(
+        household=kalasin_household,
+        surveyed_on=datetime.date(2026, 6, 1),
+        annual_income=Decimal("150000"),
+        members=4,
+        source=PovertySource.BMN,
+    )
+    client.force_login(roiet_manager)
+
+    response = client.get(reverse("income_surveys:history", args=[survey.pk]))
+
+    assert response.status_code == 404
+    assert kalasin_household.code not in response.content.decode()
