@@ -75,6 +75,10 @@ class HouseholdForm(WagtailAdminModelForm):
         ]
         widgets = {"province_code": ProvinceSelect}
 
+    # Shown only while the household may be identified (consent given, not erased), as on the
+    # household page; otherwise the boxes start empty and an empty box keeps the stored value.
+    PERSONAL_FIELDS = ("head_name", "phone", "village")
+
     def __init__(self, *args, for_user=None, **kwargs):
         super().__init__(*args, for_user=for_user, **kwargs)
         self.for_user = for_user
@@ -82,6 +86,32 @@ class HouseholdForm(WagtailAdminModelForm):
             self.fields["institution"].queryset = Institution.objects.filter(
                 pk__in=CoordinatorAssignment.objects.filter(user=for_user).values("institution")
             )
+        self.personal_hidden = (
+            self.instance.pk is not None and not Household.objects.identifiable().filter(pk=self.instance.pk).exists()
+        )
+        if self.personal_hidden:
+            for name in self.PERSONAL_FIELDS:
+                self.fields[name].required = False
+                self.fields[name].help_text = _(
+                    "Hidden: the household has not given consent. Type a new value to replace it; "
+                    "leave empty to keep it."
+                )
+                self.initial[name] = ""
+
+    def _kept_if_hidden(self, name):
+        value = self.cleaned_data.get(name)
+        if self.personal_hidden and value in self.fields[name].empty_values:
+            return getattr(self.instance, name)
+        return value
+
+    def clean_head_name(self):
+        return self._kept_if_hidden("head_name")
+
+    def clean_phone(self):
+        return self._kept_if_hidden("phone")
+
+    def clean_village(self):
+        return self._kept_if_hidden("village")
 
     def clean_citizen_id(self):
         value = self.cleaned_data.get("citizen_id", "")

@@ -14,7 +14,8 @@ from buyers.models import CompanyRole
 from marketplace.models import AuditEvent
 from orders import fulfilment
 from orders import services as order_services
-from producers.models import IncomeSurvey, PovertySource
+from producers import services
+from producers.models import Consent, IncomeSurvey, PovertySource
 from tests.factories.accounts import UserFactory
 from tests.factories.buyers import add_member
 from tests.factories.households import HouseholdFactory
@@ -137,3 +138,94 @@ def test_income_survey_history_is_not_shown_to_another_groups_manager(client, ka
 
     assert response.status_code == 404
     assert kalasin_household.code not in response.content.decode()
+
+
+# --- 3. Contact details without consent -----------------------------------------------------
+
+
+@pytest.fixture
+def withdrawn_household(kalasin_group):
+    household = HouseholdFactory(
+        code="HH-WITHDRAWN",
+        group=kalasin_group,
+        head_name="นางถอนความยินยอม ทดสอบ",
+        phone="0891112222",
+        village="บ้านโคกสูง",
+    )
+    services.consent_record(household=household, status=Consent.Status.WITHDRAWN)
+    return household
+
+
+def edit_data(household, **changes):
+    data = {
+        "code": household.code,
+        "institution": household.institution_id,
+        "head_name": "",
+        "phone": "",
+        "members": str(household.members),
+        "province_code": household.province_code,
+        "district_code": household.district_code,
+        "subdistrict_code": household.subdistrict_code,
+        "village": "",
+        "poverty_source": household.poverty_source,
+        "poverty_year": str(household.poverty_year),
+        "baseline_annual_income": str(household.baseline_annual_income),
+        "baseline_year": str(household.baseline_year),
+        "baseline_date": "",
+        "citizen_id": "",
+    }
+    return {**data, **changes}
+
+
+def test_the_edit_form_does_not_show_contact_details_after_consent_is_withdrawn(
+    client, kalasin_coordinator, withdrawn_household
+):
+    client.force_login(kalasin_coordinator)
+
+    response = client.get(reverse("households:edit", args=[withdrawn_household.pk]))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert withdrawn_household.code in html
+    assert "0891112222" not in html
+    assert "บ้านโคกสูง" not in html
+    assert "นางถอนความยินยอม" not in html
+
+
+def test_saving_the_form_without_consent_keeps_the_hidden_details(client, kalasin_coordinator, withdrawn_household):
+    client.force_login(kalasin_coordinator)
+
+    # When the coordinator changes the members and leaves the hidden boxes empty
+    response = client.post(
+        reverse("households:edit", args=[withdrawn_household.pk]), edit_data(withdrawn_household, members="5")
+    )
+
+    # Then the change is saved and the name, phone and village are kept
+    assert response.status_code == 302, response.content.decode()[:3000]
+    withdrawn_household.refresh_from_db()
+    assert withdrawn_household.members == 5
+    assert (withdrawn_household.head_name, withdrawn_household.phone, withdrawn_household.village) == (
+        "นางถอนความยินยอม ทดสอบ",
+        "0891112222",
+        "บ้านโคกสูง",
+    )
+
+
+def test_a_hidden_detail_can_still_be_replaced(client, kalasin_coordinator, withdrawn_household):
+    client.force_login(kalasin_coordinator)
+
+    response = client.post(
+        reverse("households:edit", args=[withdrawn_household.pk]), edit_data(withdrawn_household, phone="0823334444")
+    )
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    withdrawn_household.refresh_from_db()
+    assert (withdrawn_household.phone, withdrawn_household.village) == ("0823334444", "บ้านโคกสูง")
+
+
+def test_the_edit_form_shows_contact_details_with_consent(client, kalasin_coordinator, kalasin_household):
+    client.force_login(kalasin_coordinator)
+
+    html = client.get(reverse("households:edit", args=[kalasin_household.pk])).content.decode()
+
+    assert kalasin_household.phone in html and kalasin_household.village in html
