@@ -9,6 +9,27 @@ from . import citizen_id, selectors
 from .models import Consent, CoordinatorAssignment, Enrolment, Household, IncomeSurvey, Institution, ProducerGroup
 
 
+class IdChoiceField(forms.ModelChoiceField):
+    """A record chosen by its id, as filters of lists and downloads take it. A value that is not an
+    id at all is "invalid" (a mangled link: say so); an id outside the queryset is "invalid_choice"
+    (not found, without saying whether it exists elsewhere)."""
+
+    default_error_messages = {"invalid": _("Enter the number of a record from the list.")}
+
+    def to_python(self, value):
+        if value not in self.empty_values and not str(value).strip().isdigit():
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
+class HouseholdExportFilterForm(forms.Form):
+    group = IdChoiceField(label=_("producer group"), queryset=ProducerGroup.objects.none(), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = selectors.groups_visible_to(user)
+
+
 class ProvinceSelect(forms.Select):
     def __init__(self, attrs=None):
         super().__init__(attrs, choices=lambda: [("", "---------"), *areas.province_choices()])

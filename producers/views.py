@@ -5,8 +5,8 @@ the permission policies / selectors and calls one service."""
 import csv
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, StreamingHttpResponse
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
+from django.http import FileResponse, Http404, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from marketplace import audit
 
 from . import ledger, selectors, services
-from .forms import ConsentForm, ErasureForm, VerificationForm
+from .forms import ConsentForm, ErasureForm, HouseholdExportFilterForm, VerificationForm
 from .models import Household
 from .permissions import consent_policy, group_policy, household_policy
 
@@ -105,6 +105,26 @@ def consent_evidence(request, pk):
     return response
 
 
+def filter_error_response(form) -> HttpResponseBadRequest | None:
+    """None when the filters of a download are valid. A malformed value is a bad request that says
+    which filter is wrong; a well-formed id outside the user's scope (a group of another province)
+    is a 404, as if it did not exist."""
+    if form.is_valid():
+        return None
+    errors = form.errors.as_data()
+    if all(error.code == "invalid_choice" for field_errors in errors.values() for error in field_errors):
+        raise Http404
+    lines = [_("The download was not made: a filter is not valid.")]
+    for name, field_errors in errors.items():
+        for error in field_errors:
+            for message in error.messages:
+                if name == NON_FIELD_ERRORS:
+                    lines.append(message)
+                else:
+                    lines.append(_("%(field)s: %(error)s") % {"field": form.fields[name].label, "error": message})
+    return HttpResponseBadRequest("\n".join(lines), content_type="text/plain; charset=utf-8")
+
+
 class _Echo:
     def write(self, value):
         return value
@@ -139,10 +159,13 @@ def households_export(request):
     """CSV of the identifiable households in the user's scope (optionally one group). Households
     without consent, or erased, are left out. The export is audited with its size."""
     _require(household_policy, request.user, "export")
+    filters = HouseholdExportFilterForm(request.GET, user=request.user)
+    if error := filter_error_response(filters):
+        return error
     households = selectors.households_visible_to(request.user).identifiable().with_baseline_status()
-    group_id = request.GET.get("group")
-    if group_id:
-        group = get_object_or_404(selectors.groups_visible_to(request.user), pk=group_id)
+    group = filters.cleaned_data["group"]
+    group_id = str(group.pk) if group else ""
+    if group:
         households = households.filter(enrolments__group=group, enrolments__active=True)
     households = households.prefetch_related("enrolments__group").order_by("code")
     count = households.count()

@@ -20,7 +20,9 @@ from django.utils.translation import gettext_lazy
 from marketplace import audit
 
 from . import charts, exports, impact
+from .forms import IdChoiceField
 from .models import Household, PovertyStatus
+from .views import filter_error_response
 
 PAGE_SIZE = 50
 FIGURE_LABELS = {
@@ -63,14 +65,10 @@ class ImpactFilterForm(forms.Form):
     )
     province = forms.ChoiceField(label=gettext_lazy("province"), required=False, widget=PlainSelect)
     district = forms.ChoiceField(label=gettext_lazy("district"), required=False, widget=PlainSelect)
-    group = forms.ModelChoiceField(
-        label=gettext_lazy("producer group"), queryset=None, required=False, widget=PlainSelect
-    )
-    agreement = forms.ModelChoiceField(
-        label=gettext_lazy("agreement"), queryset=None, required=False, widget=PlainSelect
-    )
-    company = forms.ModelChoiceField(label=gettext_lazy("company"), queryset=None, required=False, widget=PlainSelect)
-    category = forms.ModelChoiceField(label=gettext_lazy("category"), queryset=None, required=False, widget=PlainSelect)
+    group = IdChoiceField(label=gettext_lazy("producer group"), queryset=None, required=False, widget=PlainSelect)
+    agreement = IdChoiceField(label=gettext_lazy("agreement"), queryset=None, required=False, widget=PlainSelect)
+    company = IdChoiceField(label=gettext_lazy("company"), queryset=None, required=False, widget=PlainSelect)
+    category = IdChoiceField(label=gettext_lazy("category"), queryset=None, required=False, widget=PlainSelect)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -108,13 +106,13 @@ def _require_coordinator(request):
         raise PermissionDenied
 
 
-def _filters_or_404(request) -> impact.ImpactFilters:
-    """Downloads and drill-downs take the dashboard's filters; a value outside the user's scope (a
-    group of another province) is not an error to explain but a page that does not exist."""
+def _filters(request) -> tuple[impact.ImpactFilters | None, HttpResponse | None]:
+    """Downloads and drill-downs take the dashboard's filters: (filters, None), or (None, a 400
+    that says which filter is malformed). A value outside the user's scope (a group of another
+    province) is not an error to explain but a page that does not exist: Http404."""
     form = ImpactFilterForm(request.GET, user=request.user)
-    if not form.is_valid():
-        raise Http404
-    return form.filters()
+    error = filter_error_response(form)
+    return (None, error) if error else (form.filters(), None)
 
 
 def _status_labels() -> dict[str, str]:
@@ -162,7 +160,9 @@ def drilldown(request, figure):
     households' data, under which filters)."""
     _require_coordinator(request)
     figure = _figure(request, figure)
-    filters = _filters_or_404(request)
+    filters, error = _filters(request)
+    if error:
+        return error
     count = impact.drilldown_count(request.user, filters, figure)
     paginator = Paginator(range(count), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
@@ -202,7 +202,9 @@ CSV = "text/csv; charset=utf-8"
 
 def export_figures(request, fmt):
     _require_coordinator(request)
-    filters = _filters_or_404(request)
+    filters, error = _filters(request)
+    if error:
+        return error
     summary = impact.impact_summary(request.user, filters)
     audit.record(
         "impact.exported",
@@ -223,7 +225,9 @@ def export_figures(request, fmt):
 def export_households(request, figure, fmt):
     _require_coordinator(request)
     figure = _figure(request, figure)
-    filters = _filters_or_404(request)
+    filters, error = _filters(request)
+    if error:
+        return error
     rows = impact.drilldown(request.user, filters, figure)
     audit.record(
         "impact.exported",
@@ -238,7 +242,9 @@ def export_households(request, figure, fmt):
 
 def export_iris(request):
     _require_coordinator(request)
-    filters = _filters_or_404(request)
+    filters, error = _filters(request)
+    if error:
+        return error
     summary = impact.impact_summary(request.user, filters)
     scope = "; ".join(
         f"{key}={value}" for key, value in filters.as_details().items() if value and key not in ("from", "to")

@@ -229,3 +229,55 @@ def test_the_edit_form_shows_contact_details_with_consent(client, kalasin_coordi
     html = client.get(reverse("households:edit", args=[kalasin_household.pk])).content.decode()
 
     assert kalasin_household.phone in html and kalasin_household.village in html
+
+
+# --- 4. Export filters ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["abc", "1.5", "-"])
+def test_a_malformed_group_filter_is_a_bad_request_with_a_message(
+    client, kalasin_coordinator, kalasin_household, value
+):
+    client.force_login(kalasin_coordinator)
+
+    response = client.get(reverse("producers_admin:households_export"), {"group": value})
+
+    assert response.status_code == 400
+    assert "producer group" in response.content.decode()
+    assert not AuditEvent.objects.filter(action="household.exported").exists()
+
+
+def test_the_malformed_filter_message_is_in_thai(client, kalasin_coordinator, kalasin_household):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "th"
+    client.force_login(kalasin_coordinator)
+
+    response = client.get(reverse("producers_admin:households_export"), {"group": "abc"})
+
+    assert response.status_code == 400
+    assert "กลุ่มผู้ผลิต" in response.content.decode()
+
+
+def test_a_group_outside_the_scope_is_not_found(client, kalasin_coordinator, roiet_group):
+    client.force_login(kalasin_coordinator)
+
+    response = client.get(reverse("producers_admin:households_export"), {"group": roiet_group.pk})
+
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        ("impact:export_figures", ["csv"]),
+        ("impact:export_households", ["enrolled", "xlsx"]),
+        ("impact:export_iris", []),
+        ("impact:drilldown", ["enrolled"]),
+    ],
+)
+def test_impact_downloads_answer_a_malformed_date_with_a_bad_request(client, kalasin_coordinator, name, args):
+    client.force_login(kalasin_coordinator)
+
+    response = client.get(reverse(name, args=args), {"date_from": "2026-13-45"})
+
+    assert response.status_code == 400
+    assert "from" in response.content.decode()
