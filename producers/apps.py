@@ -11,7 +11,7 @@ class ProducersConfig(AppConfig):
 
         from marketplace import access, audit
 
-        from . import selectors
+        from . import log_labels, selectors
         from .ledger_models import Payout
         from .models import GroupMembership, Household
         from .permissions import POLICIES
@@ -21,6 +21,7 @@ class ProducersConfig(AppConfig):
                 kind="producer_group", model=GroupMembership, organisation_field="group", grants_admin_access=True
             )
         )
+        log_labels.connect()
         for policy in POLICIES:
             register_permission_policy(policy.model, policy)
         # Households are personal data: the audit trail names them by id and shows their events
