@@ -157,6 +157,9 @@ REFUSAL_DETAILS = {
     ApiKeyRefusal.CREATOR_NOT_ADMIN: gettext_noop(
         "The person who made this API key is no longer an admin of the company: an admin must re-issue it."
     ),
+    ApiKeyRefusal.CREATOR_DEACTIVATED: gettext_noop(
+        "The account of the person who made this API key is deactivated: an admin must re-issue it."
+    ),
 }
 # Also said of a malformed token; kept as it was (clients may match it).
 UNKNOWN_KEY_DETAIL = gettext_noop("Unknown or revoked API key.")

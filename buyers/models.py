@@ -165,6 +165,7 @@ class ApiKeyRefusal(models.TextChoices):
     COMPANY_SUSPENDED = "company_suspended", _("the company is suspended")
     CREATOR_LEFT = "creator_left", _("its creator is no longer a member of the company")
     CREATOR_NOT_ADMIN = "creator_not_admin", _("its creator is no longer an admin of the company")
+    CREATOR_DEACTIVATED = "creator_deactivated", _("its creator's account is deactivated")
 
 
 class ApiKeyQuerySet(models.QuerySet):
@@ -259,6 +260,9 @@ class ApiKey(models.Model):
             )
         if self.created_by_id is None or self.creator_role is None:
             return ApiKeyRefusal.CREATOR_LEFT
+        if not self.created_by.is_active:
+            # A deactivated account keeps its memberships (so it can be restored), not its keys.
+            return ApiKeyRefusal.CREATOR_DEACTIVATED
         if self.creator_role != CompanyRole.ADMIN:
             return ApiKeyRefusal.CREATOR_NOT_ADMIN
         return None

@@ -64,6 +64,15 @@ def test_a_key_stops_when_its_creator_leaves_the_company(pair, company, company_
     assert "no longer a member" in refusal(key)
 
 
+def test_a_key_stops_when_its_creator_account_is_deactivated(pair, company_admin):
+    _, key = pair
+
+    company_admin.is_active = False
+    company_admin.save(update_fields=["is_active"])
+
+    assert "deactivated" in refusal(key)
+
+
 def test_a_key_stops_when_its_creator_is_no_longer_an_admin(pair, company, company_admin, second_admin):
     _, key = pair
 
