@@ -1,5 +1,13 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context
+from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.core.ratelimit import respond_429
 from django.utils import translation
+
+# allauth reports these limits as a form error on a 200 page: failed passwords and TOTP codes
+# ("login_failed", per address and per account), successful sign-ins ("login") and code requests.
+# Every other limit of allauth answers 429, and so do these here.
+RATE_LIMIT_ERRORS = frozenset({"too_many_login_attempts", "rate_limited"})
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -9,3 +17,11 @@ class AccountAdapter(DefaultAccountAdapter):
         language = getattr(user, "preferred_language", None) or translation.get_language()
         with translation.override(language):
             super().send_mail(template_prefix, email, context)
+
+    def validation_error(self, code, *args, **kwargs):
+        """The error allauth raises in a form; for a rate limit, the 429 page instead (allauth's
+        AccountMiddleware answers ImmediateHttpResponse, wherever in the view it is raised)."""
+        request = self.request or context.request
+        if code in RATE_LIMIT_ERRORS and request is not None:
+            raise ImmediateHttpResponse(respond_429(request))
+        return super().validation_error(code, *args, **kwargs)

@@ -10,7 +10,7 @@ class MarketplaceConfig(AppConfig):
     verbose_name = _("Marketplace")
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401  (connects the audit receivers)
+        from . import checks, receivers  # noqa: F401  (registers the checks, connects the audit receivers)
 
 
 class UsersAppConfig(wagtail_users_apps.WagtailUsersAppConfig):

@@ -5,6 +5,7 @@ them with every other check in `manage.py check`, `migrate` and `runserver`; gun
 run no checks at all, so the WSGI and ASGI entry points call `refuse_to_start_on_errors()`.
 """
 
+from django.conf import settings
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
@@ -17,3 +18,19 @@ def refuse_to_start_on_errors() -> None:
     errors = [message for message in checks.run_checks(tags=[STARTUP]) if message.is_serious()]
     if errors:
         raise ImproperlyConfigured("\n".join(str(error) for error in errors))
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_shared_rate_limit_cache(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """allauth counts failed sign-ins in the default cache: a cache of each process's own would
+    give every app process (and every restart) a fresh allowance."""
+    backend = settings.CACHES["default"]["BACKEND"]
+    if backend.endswith(("LocMemCache", "DummyCache")):
+        return [
+            checks.Warning(
+                f"The default cache is {backend.rsplit('.', 1)[-1]}: sign-in rate limits are counted per process.",
+                hint="Set REDIS_URL so that every app process shares one count.",
+                id="marketplace.W001",
+            )
+        ]
+    return []

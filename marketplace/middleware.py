@@ -1,13 +1,24 @@
+import time
+
 from allauth.mfa.utils import is_mfa_enabled
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
 from . import access, audit
+
+# Seconds since the epoch of the last request of a staff session (StaffIdleTimeoutMiddleware).
+LAST_ACTIVITY_SESSION_KEY = "marketplace_last_activity"
+# Writing the session on every request would cost a database write each time; the idle time is
+# measured to the minute.
+LAST_ACTIVITY_RESOLUTION_SECONDS = 60
 
 
 def _supported(code: str | None) -> str | None:
@@ -62,6 +73,33 @@ class AuditContextMiddleware:
 
 def is_admin_path(path: str) -> bool:
     return path.startswith(settings.ADMIN_PATH_PREFIXES)
+
+
+class StaffIdleTimeoutMiddleware:
+    """Staff, superusers and coordinators are signed out after STAFF_SESSION_IDLE_SECONDS without
+    a request: their sessions reach personal data of households, and are left open on shared
+    office computers. The next request goes to the sign-in page, which says why."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated and access.requires_mfa(user):
+            now = time.time()
+            last_activity = request.session.get(LAST_ACTIVITY_SESSION_KEY)
+            idle_limit = settings.STAFF_SESSION_IDLE_SECONDS
+            if last_activity is not None and now - last_activity > idle_limit:
+                logout(request)
+                messages.info(
+                    request,
+                    _("You were signed out after %(minutes)d minutes without activity. Please sign in again.")
+                    % {"minutes": idle_limit // 60},
+                )
+                return redirect_to_login(request.get_full_path(), reverse("account_login"))
+            if last_activity is None or now - last_activity >= LAST_ACTIVITY_RESOLUTION_SECONDS:
+                request.session[LAST_ACTIVITY_SESSION_KEY] = now
+        return self.get_response(request)
 
 
 class AdminMFAMiddleware:

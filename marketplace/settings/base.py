@@ -109,6 +109,7 @@ MIDDLEWARE = [
     "marketplace.middleware.AuditContextMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "marketplace.middleware.StaffIdleTimeoutMiddleware",
     "marketplace.middleware.AdminMFAMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "marketplace.middleware.ContentSecurityPolicyMiddleware",
@@ -202,10 +203,14 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PREVENT_ENUMERATION = True
+# A password change ends the user's other sessions (Django's session auth hash no longer
+# matches them); the session that made the change continues under a new key.
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_RATE_LIMITS = {
-    # Per IP and per account: ten failed logins a minute from one address, five per account in
-    # five minutes; allauth answers 429 beyond that.
+    # Failed password and TOTP attempts (allauth counts both as login_failed): ten a minute from one
+    # address, five per account (email, or the user's TOTP) in five minutes. Beyond that the
+    # answer is 429 (marketplace.adapters), even to the right password. The admin sign-in pages
+    # send everyone here (marketplace.urls, admin_site), so they cannot get around it.
     "login_failed": "10/m/ip,5/5m/key",
     "login": "30/m/ip",
     "signup": "20/m/ip",
@@ -214,6 +219,12 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
 }
 ACCOUNT_ADAPTER = "marketplace.adapters.AccountAdapter"
+# The client address for the per-address limits: behind the TLS proxy (production) the last
+# X-Forwarded-For entry, the one our proxy appended; the audit log takes the same (audit.client_ip).
+ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "0" if DEBUG else "1"))
+# Staff, superusers and coordinators are signed out after this long without a request
+# (marketplace.middleware.StaffIdleTimeoutMiddleware).
+STAFF_SESSION_IDLE_SECONDS = int(os.environ.get("STAFF_SESSION_IDLE_SECONDS", str(30 * 60)))
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Community Offtake Marketplace"
 MFA_ADAPTER = "allauth.mfa.adapter.DefaultMFAAdapter"
