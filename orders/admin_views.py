@@ -172,6 +172,7 @@ def order_detail(request, pk, decline_form=None, delivery_form=None, cancel_form
         "confirm_form": ConfirmForm(),
         "decline_form": decline_form or DeclineForm(),
         "can_deliver": can_deliver,
+        "can_see_suppliers": selectors.can_see_suppliers(request.user, order),
         "delivery_form": delivery_form or (DeliveryForm(lines=lines) if can_deliver else None),
         "deliveries": selectors.deliveries_of(order),
         "invoices": selectors.invoices_of(order),

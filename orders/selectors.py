@@ -22,7 +22,7 @@ from django.utils import timezone
 from buyers import selectors as buyer_selectors
 from marketplace import access
 from producers.models import CoordinatorAssignment
-from producers.selectors import coordinator_scope, managed_group_ids
+from producers.selectors import coordinator_scope, groups_visible_to, managed_group_ids
 
 from .models import QUANTITY, ZERO, AgreementLine, Delivery, DeliveryLine, Invoice, Order, PurchaseAgreement
 
@@ -86,6 +86,13 @@ def orders_for_group_staff(user) -> QuerySet[Order]:
     if not groups and not institutions:
         return Order.objects.none()
     return Order.objects.filter(Q(group_id__in=groups) | Q(agreement__institution_id__in=institutions))
+
+
+def can_see_suppliers(user, order: Order) -> bool:
+    """May the user open the "who supplied it" page of the order's deliveries: the group is in the
+    user's own scope (watching the order, as every coordinator of its institution does, is not
+    enough: the page names the group's households)."""
+    return groups_visible_to(user).filter(pk=order.group_id).exists()
 
 
 def can_answer_order(user, order: Order) -> bool:

@@ -71,6 +71,21 @@ def test_a_coordinator_of_another_province_gets_no_contributions_page(
     assert not AuditEvent.objects.filter(action="contributions.viewed").exists()
 
 
+def test_the_order_page_offers_the_suppliers_link_only_to_those_who_may_open_it(
+    client, call_off_delivery, roiet_coordinator, kalasin_coordinator
+):
+    order_url = reverse("orders_admin:order_detail", args=[call_off_delivery.order.pk])
+    link = contributions_url(call_off_delivery)
+
+    client.force_login(roiet_coordinator)
+    response = client.get(order_url)
+    assert response.status_code == 200
+    assert link not in response.content.decode()
+
+    client.force_login(kalasin_coordinator)
+    assert link in client.get(order_url).content.decode()
+
+
 def test_the_contributions_page_lists_only_households_the_coordinator_may_see(
     client, call_off_delivery, kalasin_group, kalasin_household, kalasin_coordinator, kalasin_manager
 ):
