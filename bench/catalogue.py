@@ -92,6 +92,8 @@ def site_environment(var_dir: Path) -> dict[str, str]:
         "DJANGO_LOG_LEVEL": "WARNING",
         # The demo data places orders, whose emails must go nowhere.
         "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+        # …and whose payments go to the offline Stripe fake, which production allows only on a demo.
+        "STRIPE_OFFLINE_DEMO": "1",
         "DATABASE_URL": f"sqlite:///{var_dir / 'marketplace.sqlite3'}",
         "PYTHONPATH": str(ROOT),
     }
