@@ -17,3 +17,7 @@ class SuperuserAdminSite(admin.AdminSite):
     def login(self, request, extra_context=None):
         next_url = request.GET.get("next") or reverse("admin:index")
         return redirect(f"{reverse('account_login')}?{urlencode({'next': next_url})}")
+
+    def password_change(self, request, extra_context=None):
+        # allauth's page: the old password is checked under its rate limits, as at sign-in.
+        return redirect("account_change_password")

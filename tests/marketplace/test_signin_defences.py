@@ -147,6 +147,18 @@ def test_admin_sign_in_pages_do_not_get_around_the_limit(client, superuser, pass
     assert sign_in(client, superuser.email, password).status_code == 429
 
 
+def test_the_django_admin_password_change_goes_to_the_rate_limited_page(client, superuser, password):
+    client.force_login(superuser)
+
+    response = client.post(
+        "/django-admin/password_change/",
+        {"old_password": "guess", "new_password1": "N3w-Passw0rd!x", "new_password2": "N3w-Passw0rd!x"},
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("account_change_password")
+
+
 # --- sessions end on a password change --------------------------------------------------------
 
 
