@@ -148,6 +148,7 @@ def test_admin_sign_in_pages_do_not_get_around_the_limit(client, superuser, pass
 
 
 def test_the_django_admin_password_change_goes_to_the_rate_limited_page(client, superuser, password):
+    give_totp(superuser)
     client.force_login(superuser)
 
     response = client.post(
