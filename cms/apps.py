@@ -8,6 +8,7 @@ class CmsConfig(AppConfig):
 
     def ready(self):
         from marketplace import access
+        from producers import hooks as producers_hooks
 
         from . import catalogue, rendering, services, signals
 
@@ -19,3 +20,8 @@ class CmsConfig(AppConfig):
         rendering.provide(rendering.PRODUCT_PAGE_PARTS, catalogue.product_page_parts)
         # Publishing rights on group pages follow the coordinator role as well as assignments.
         access.on_coordinator_role_change(services.sync_coordinator_access)
+        # A group's pages, and who edits and publishes them, follow the group, its members and the
+        # coordinators' assignments (producers/hooks.py names the moments).
+        producers_hooks.register(producers_hooks.GROUP_SAVED, services.ensure_group_page)
+        producers_hooks.register(producers_hooks.MEMBERSHIP_CHANGED, services.sync_group_access)
+        producers_hooks.register(producers_hooks.COORDINATOR_ASSIGNMENT_CHANGED, services.sync_coordinator_access)

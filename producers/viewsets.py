@@ -13,11 +13,10 @@ from wagtail.admin.views import generic
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.widgets.button import MenuItem
 
-from cms.services import ensure_group_page
 from marketplace import areas, audit
 from marketplace.viewsets import ScopedEditView, ScopedIndexView, ScopedViewSet
 
-from . import selectors
+from . import hooks, selectors
 from .forms import ConsentAdminForm, EnrolmentForm, HouseholdForm, IncomeSurveyForm, ProducerGroupForm
 from .models import Consent, Enrolment, Household, IncomeSurvey, PovertyStatus, ProducerGroup
 from .permissions import consent_policy, enrolment_policy, group_policy, household_policy, income_survey_policy
@@ -57,7 +56,7 @@ class GroupEditView(ScopedEditView):
             instance = super().save_instance()
             audit.record("group.updated", instance, details={"fields": sorted(self.form.changed_data)})
             # A new code renames the collection; a new province changes who publishes the pages.
-            ensure_group_page(instance, user=self.request.user)
+            hooks.fire(hooks.GROUP_SAVED, group=instance, user=self.request.user)
         return instance
 
 
@@ -67,7 +66,7 @@ class GroupCreateView(generic.CreateView):
         with transaction.atomic():
             instance = super().save_instance()
             audit.record("group.created", instance)
-            ensure_group_page(instance, user=self.request.user)
+            hooks.fire(hooks.GROUP_SAVED, group=instance, user=self.request.user)
         return instance
 
 
