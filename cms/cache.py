@@ -30,7 +30,7 @@ With several app server processes it must be shared (Redis), or a process would 
 own copies until they expire (CMS_PAGE_CACHE_SECONDS, 10 minutes by default).
 
 `AnonymousPageCacheMiddleware` sits right after SecurityMiddleware and WhiteNoise (MIDDLEWARE in
-marketplace/settings/base.py), so a hit answers before sessions, authentication, CSRF, messages,
+config/settings/base.py), so a hit answers before sessions, authentication, CSRF, messages,
 the Content-Security-Policy middleware or URL routing run: no database query and little Python.
 A pure function of the request decides the key: scheme, host, full path, the language cookie (an
 anonymous visitor's language comes from nothing else, marketplace.middleware.requested_language)

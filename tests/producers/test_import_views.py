@@ -7,8 +7,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import include, path, reverse
 
 import producers
+from config.urls import urlpatterns as project_urlpatterns
 from marketplace.models import AuditEvent
-from marketplace.urls import urlpatterns as project_urlpatterns
 from producers import urls_import
 from producers.import_models import HouseholdImport
 from producers.models import Household
