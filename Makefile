@@ -12,7 +12,7 @@ help:
 	@echo "make run    install, migrate, load demo data and serve on http://$(HOST):$(PORT) (SQLite)"
 	@echo "make test   install test tools and run the suite (all but the browser tests)"
 	@echo "make e2e    browser tests (needs Debian's chromium: apt-get install -y chromium)"
-	@echo "make lint   ruff lint and format check"
+	@echo "make lint   ruff lint and format check, then the import layers (lint-imports)"
 	@echo "make bench  benchmarks (print figures, never fail the build)"
 
 $(BIN)/python:
@@ -43,6 +43,7 @@ e2e: $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: $(VENV)/.installed-test
 	$(BIN)/ruff check --fix .

@@ -9,7 +9,7 @@ What it does, in a throw-away directory (database, media, static files):
 2. adds producer groups through cms.services.ensure_group_page and bulk-inserts the products under
    them (tree paths computed here, rows inserted in batches, then indexed for search in batches:
    minutes, not the hours that saving pages one by one would take);
-3. starts `gunicorn marketplace.wsgi -w 2` with production settings (DEBUG off) and
+3. starts `gunicorn config.wsgi -w 2` with production settings (DEBUG off) and
    `gunicorn bench.bare:application -w 2` (Django answering "ok", no middleware, no database);
 4. loads each URL for --seconds with `wrk` (or, where wrk is not installed, a Python load generator
    of threads on keep-alive connections): the catalogue, a product page and a Thai search, each
@@ -82,7 +82,7 @@ REQUEST_TIMEOUT = 30
 def site_environment(var_dir: Path) -> dict[str, str]:
     return {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "marketplace.settings.base",
+        "DJANGO_SETTINGS_MODULE": "config.settings.base",
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": SECRET_KEY,
         "CITIZEN_ID_HASH_KEY": HASH_KEY,
@@ -432,7 +432,7 @@ def main() -> None:
             print(f"Building {args.products} products in {var_dir}")
             urls = build(args.products)
         site_port, bare_port = free_port(), free_port()
-        servers.append(start_gunicorn("marketplace.wsgi", site_port, env, var_dir / "gunicorn-site.log"))
+        servers.append(start_gunicorn("config.wsgi", site_port, env, var_dir / "gunicorn-site.log"))
         servers.append(
             start_gunicorn(
                 "bench.bare:application",

@@ -73,7 +73,7 @@ def _drop_postgres_database() -> None:
 
 
 def child(households: int) -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings.test")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
     import django
 
     django.setup()

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings.test")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 os.environ.setdefault("MARKETPLACE_VAR_DIR", tempfile.mkdtemp(prefix="marketplace-bench-"))
 
 import django
@@ -30,7 +30,8 @@ import geothai  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from producers import citizen_id, importing  # noqa: E402
+from producers import citizen_id  # noqa: E402
+from producers.importing import applying, parsing, validation  # noqa: E402
 from producers.models import Household, Institution, ProducerGroup  # noqa: E402
 
 HEADER = [
@@ -86,9 +87,9 @@ def generate_csv(rows: int, *, run_id: int, groups: list[ProducerGroup]) -> byte
     return buffer.getvalue().encode("utf-8")
 
 
-def timed(label: str, rows: int, **kwargs) -> importing.ImportReport:
+def timed(label: str, rows: int, **kwargs) -> parsing.ImportReport:
     start = time.perf_counter()
-    report = importing.import_households(scope=importing.ImportScope.system(), **kwargs)
+    report = applying.import_households(scope=validation.ImportScope.system(), **kwargs)
     seconds = time.perf_counter() - start
     assert report.ok, [str(error) for error in report.errors[:5]]
     print(

@@ -30,7 +30,7 @@ With several app server processes it must be shared (Redis), or a process would 
 own copies until they expire (CMS_PAGE_CACHE_SECONDS, 10 minutes by default).
 
 `AnonymousPageCacheMiddleware` sits right after SecurityMiddleware and WhiteNoise (MIDDLEWARE in
-marketplace/settings/base.py), so a hit answers before sessions, authentication, CSRF, messages,
+config/settings/base.py), so a hit answers before sessions, authentication, CSRF, messages,
 the Content-Security-Policy middleware or URL routing run: no database query and little Python.
 A pure function of the request decides the key: scheme, host, full path, the language cookie (an
 anonymous visitor's language comes from nothing else, marketplace.middleware.requested_language)
@@ -52,7 +52,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_save
 from django.http import HttpResponse
 from django.http.request import split_domain_port
 from django.template.loader import get_template
@@ -106,7 +106,7 @@ def invalidate(**_signal_kwargs) -> None:
     transaction.on_commit(_bump)
 
 
-def _invalidate_for_page(sender, instance, **kwargs) -> None:
+def invalidate_for_page(sender, instance, **kwargs) -> None:
     if not isinstance(instance, Page):
         return
     # Revisions save the page with update_fields (draft title, latest revision, ...): the live
@@ -115,31 +115,6 @@ def _invalidate_for_page(sender, instance, **kwargs) -> None:
     if kwargs.get("signal") is post_save and (kwargs.get("update_fields") is not None or not instance.live):
         return
     invalidate()
-
-
-def connect_signals() -> None:
-    """Called from CmsConfig.ready()."""
-    from wagtail.images import get_image_model
-    from wagtail.models import PageViewRestriction, Site
-    from wagtail.signals import page_published, page_unpublished, post_page_move
-
-    from producers.models import ProducerGroup
-
-    from .models import Category, Certification
-    from .search import refresh_planner_statistics_on_commit
-
-    page_published.connect(invalidate, dispatch_uid="cms_page_cache_published")
-    # Not the page cache's business, but connected with it: a publish also grows the search index.
-    page_published.connect(refresh_planner_statistics_on_commit, dispatch_uid="cms_search_statistics_published")
-    page_unpublished.connect(invalidate, dispatch_uid="cms_page_cache_unpublished")
-    post_page_move.connect(invalidate, dispatch_uid="cms_page_cache_moved")
-    post_save.connect(_invalidate_for_page, dispatch_uid="cms_page_cache_page_saved")
-    post_delete.connect(_invalidate_for_page, dispatch_uid="cms_page_cache_page_deleted")
-    # Shown on cached pages, or deciding who may see them, without being pages themselves.
-    # Images too: a new focal point or a replaced file changes the renditions cached cards point to.
-    for model in (PageViewRestriction, Site, Category, Certification, ProducerGroup, get_image_model()):
-        post_save.connect(invalidate, sender=model, dispatch_uid=f"cms_page_cache_{model.__name__}_saved")
-        post_delete.connect(invalidate, sender=model, dispatch_uid=f"cms_page_cache_{model.__name__}_deleted")
 
 
 # --- Data kept under the generation ---------------------------------------------------------

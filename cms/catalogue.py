@@ -38,8 +38,9 @@ from wagtail.models import Page
 
 from marketplace import areas
 
-from . import cache
+from . import cache, navigation
 from .models import (
+    MONTHS,
     CatalogueIndexPage,
     Category,
     Certification,
@@ -48,6 +49,7 @@ from .models import (
     ProductPage,
     ProductPhoto,
 )
+from .navigation import breadcrumbs
 from .thai_search import segment_query
 
 PRODUCTS_PER_PAGE = 24
@@ -337,34 +339,6 @@ def _photos_with(specs, photo_model):
     )
 
 
-def breadcrumbs(page, request, *extra) -> list[tuple[str, str]]:
-    """(title, url) of the page's ancestors below the tree root, then the page, then `extra`. The
-    ancestors' part is kept under the page cache's generation (cms.cache.remember); the page's own
-    is read from `page`, which may be a draft in preview."""
-
-    def ancestors():
-        pages = Page.objects.filter(path__in=_ancestor_paths(page.path)).filter(depth__gt=1).specific()
-        return [(_display_title(ancestor), ancestor.get_url(request)) for ancestor in pages]
-
-    crumbs = list(_remember_for_reader(request, f"ancestors:{page.path}", ancestors)) if page.path else []
-    crumbs.append((_display_title(page), page.get_url(request)))
-    crumbs.extend(extra)
-    return crumbs
-
-
-def _ancestor_paths(path: str) -> list[str]:
-    return [path[:end] for end in range(Page.steplen, len(path), Page.steplen)]
-
-
-def _remember_for_reader(request, key: str, compute):
-    """cms.cache.remember, for data that holds titles and URLs: per language and host."""
-    return cache.remember(f"{get_language()}:{request.get_host()}:{key}", compute)
-
-
-def _display_title(page) -> str:
-    return getattr(page, "display_title", page.title)
-
-
 def plain_text(html: str, length: int = 200) -> str:
     """Rich text as one line of plain text, cut at a word near `length` characters."""
     text = " ".join(strip_tags(html or "").split())
@@ -393,8 +367,6 @@ PRODUCT_PARTS = ("meta", "head", "main", "aside")
 def product_page_parts(page, request) -> dict[str, str]:
     """The parts of a product page every reader shares (cms/includes/product_parts.html): the
     meta description, the head (Open Graph, JSON-LD), the page before the buy box and after it."""
-    from .models import MONTHS
-
     split = f"<!--{secrets.token_hex(16)}-->"
     context = {
         "page": page,
@@ -436,13 +408,13 @@ def product_breadcrumbs(page, group_page, request) -> list[tuple[str, str]]:
 
     def home_and_catalogue():
         home = Page.objects.filter(path=home_path).specific().first()
-        crumbs = [(_display_title(home), home.get_url(request))] if home else []
+        crumbs = [(navigation.display_title(home), home.get_url(request))] if home else []
         catalogue = CatalogueIndexPage.objects.live().descendant_of(home).first() if home else None
         if catalogue:
             crumbs.append((catalogue.display_title, catalogue.get_url(request)))
         return crumbs
 
-    crumbs = list(_remember_for_reader(request, f"home-and-catalogue:{home_path}", home_and_catalogue))
+    crumbs = list(navigation.remember_for_reader(request, f"home-and-catalogue:{home_path}", home_and_catalogue))
     crumbs.append((group_page.display_title, group_page.get_url(request)))
     crumbs.append((page.display_title, page.get_url(request)))
     return crumbs

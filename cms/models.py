@@ -19,10 +19,11 @@ from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.images.blocks import ImageBlock
-from wagtail.models import Orderable, Page
+from wagtail.models import Orderable, Page, PageViewRestriction
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
+from . import cache, navigation, rendering
 from .thai_search import segment_for_index
 
 MONTHS = [
@@ -124,11 +125,7 @@ class BilingualPageMixin(BilingualMixin):
     def get_view_restrictions(self):
         # Wagtail asks before serving every page; while no restriction lies on the page's way
         # down the tree (cms.cache.restricted_paths), the answer needs no query.
-        from wagtail.models import PageViewRestriction
-
-        from .cache import is_restricted
-
-        if self.path and not self.alias_of_id and not is_restricted(self.path):
+        if self.path and not self.alias_of_id and not cache.is_restricted(self.path):
             return PageViewRestriction.objects.none()
         return super().get_view_restrictions()
 
@@ -165,9 +162,7 @@ class HomePage(BilingualPageMixin, Page):
 
     def route(self, request, path_components):
         # Every public URL is routed from here: remember where paths lead (cms.cache).
-        from .cache import cached_route
-
-        return cached_route(self, request, path_components, super().route)
+        return cache.cached_route(self, request, path_components, super().route)
 
 
 class CatalogueIndexPage(BilingualPageMixin, Page):
@@ -188,9 +183,7 @@ class CatalogueIndexPage(BilingualPageMixin, Page):
         verbose_name_plural = _("catalogues")
 
     def serve(self, request, *args, **kwargs):
-        from .catalogue import serve_catalogue
-
-        return serve_catalogue(self, request)
+        return rendering.render(rendering.SERVE_CATALOGUE, self, request)
 
 
 class ProducersIndexPage(BilingualPageMixin, Page):
@@ -208,13 +201,12 @@ class ProducersIndexPage(BilingualPageMixin, Page):
         verbose_name_plural = _("producers indexes")
 
     def get_context(self, request, *args, **kwargs):
-        from .catalogue import breadcrumbs, prepare_group_cards
-
         context = super().get_context(request, *args, **kwargs)
-        context["groups"] = prepare_group_cards(
-            ProducerGroupPage.objects.child_of(self).live().public().select_related("group").order_by("title")
+        context["groups"] = rendering.render(
+            rendering.GROUP_CARDS,
+            ProducerGroupPage.objects.child_of(self).live().public().select_related("group").order_by("title"),
         )
-        context["breadcrumbs"] = breadcrumbs(self, request)
+        context["breadcrumbs"] = navigation.breadcrumbs(self, request)
         context["intro"] = self.localized("intro")
         return context
 
@@ -266,10 +258,8 @@ class ProducerGroupPage(BilingualPageMixin, Page):
         return ", ".join(part for part in parts if part)
 
     def get_context(self, request, *args, **kwargs):
-        from .catalogue import group_page_context
-
         context = super().get_context(request, *args, **kwargs)
-        context.update(group_page_context(self, request))
+        context.update(rendering.render(rendering.GROUP_PAGE_CONTEXT, self, request))
         return context
 
 
@@ -486,18 +476,15 @@ class ProductPage(BilingualPageMixin, Page):
         return photos[0] if photos else None
 
     def get_context(self, request, *args, **kwargs):
-        from .cache import fragment
-        from .catalogue import product_page_parts
-
         context = super().get_context(request, *args, **kwargs)
         # Everything but the header and the buy box is the same for every reader (cms.cache.fragment).
-        context["parts"] = fragment(request, "product", lambda: product_page_parts(self, request))
+        context["parts"] = cache.fragment(
+            request, "product", lambda: rendering.render(rendering.PRODUCT_PAGE_PARTS, self, request)
+        )
         return context
 
     def serve(self, request, *args, **kwargs):
-        from .cache import cacheable
-
-        return cacheable(super().serve(request, *args, **kwargs))
+        return cache.cacheable(super().serve(request, *args, **kwargs))
 
 
 class ProductPhoto(Orderable, PhotoMixin):
@@ -516,11 +503,9 @@ class StoriesIndexPage(BilingualPageMixin, Page):
         verbose_name_plural = _("stories indexes")
 
     def get_context(self, request, *args, **kwargs):
-        from .catalogue import breadcrumbs
-
         context = super().get_context(request, *args, **kwargs)
         context["stories"] = StoryPage.objects.child_of(self).live().public().order_by("-date")
-        context["breadcrumbs"] = breadcrumbs(self, request)
+        context["breadcrumbs"] = navigation.breadcrumbs(self, request)
         return context
 
 
@@ -563,10 +548,8 @@ class StoryPage(BilingualPageMixin, Page):
         return self.localized("intro")
 
     def get_context(self, request, *args, **kwargs):
-        from .catalogue import breadcrumbs
-
         context = super().get_context(request, *args, **kwargs)
-        context["breadcrumbs"] = breadcrumbs(self, request)
+        context["breadcrumbs"] = navigation.breadcrumbs(self, request)
         context["body"] = self.localized("body")
         context["group_page"] = (
             ProducerGroupPage.objects.live().public().filter(group_id=self.related_group_id).first()

@@ -1,4 +1,4 @@
-"""The cart and checkout, under /cart/ (marketplace/urls.py)."""
+"""The cart and checkout, under /cart/ (config/urls.py)."""
 
 from django.urls import path
 

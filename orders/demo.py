@@ -297,10 +297,10 @@ def _contribute(delivery: Delivery, rng, actor) -> None:
 
 def _pay_invoice(invoice: Invoice, method: str) -> None:
     """The company pays on Stripe's page; Stripe's `invoice.paid` reaches our webhook."""
-    from . import webhooks
+    from . import stripe_demo
     from .stripe_fake import FAKE
 
-    webhooks.deliver_locally(FAKE.pay_invoice(invoice.stripe_invoice_id, method=method))
+    stripe_demo.deliver_locally(FAKE.pay_invoice(invoice.stripe_invoice_id, method=method))
 
 
 def _seed_settlement(agreement: PurchaseAgreement, index: int, purchaser) -> int:
@@ -359,7 +359,7 @@ def _seed_marketplace(company, purchaser) -> int:
     """The purchaser's company buys from two more groups in one cart, pays by card on the fake
     Stripe page (its webhook marks the checkout paid), and the groups deliver; the households who
     supplied the goods are recorded. Once: only while the company has no marketplace order."""
-    from . import webhooks
+    from . import stripe_demo
     from .cart import cart_add
     from .checkout import checkout_start
     from .models import Cart
@@ -384,7 +384,7 @@ def _seed_marketplace(company, purchaser) -> int:
         success_url_builder=lambda c: f"/cart/checkout/{c.reference}/",
         cancel_url_builder=lambda c: f"/cart/checkout/{c.reference}/",
     )
-    webhooks.deliver_locally(FAKE.complete_session(checkout.stripe_session_id, method="card"))
+    stripe_demo.deliver_locally(FAKE.complete_session(checkout.stripe_session_id, method="card"))
     Checkout.objects.filter(pk=checkout.pk).update(
         created_at=_ago(MARKETPLACE_DAYS_AGO), paid_at=_ago(MARKETPLACE_DAYS_AGO)
     )

@@ -4,6 +4,12 @@ or on the marketplace.
 Quantities that follow from orders (ordered, remaining, …) are computed from the order lines,
 never stored as running totals (see `AgreementLineQuerySet.with_quantities`). Status changes of an
 order happen only in `orders.services` and each leaves an `OrderEvent`.
+
+Why one module of ~730 lines: these are the tables of one aggregate (an agreement's lines, the
+orders against them, their deliveries, invoices and refunds), tied by foreign keys, constraints and
+querysets that read across them; split, each file would import the others. The Stripe-facing
+rows (Checkout, Invoice, Refund, StripeEvent) could leave for a `payments` sub-package if they
+grow.
 """
 
 from __future__ import annotations

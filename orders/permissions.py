@@ -1,10 +1,11 @@
-"""Wagtail permission policies for agreements, companies and incoming orders, built on the same
-ScopedPolicy as the producers app: actions from the user's role, instances from the selectors'
-scope, so a guessed id in an admin URL finds nothing."""
+"""Wagtail permission policies for agreements, companies and incoming orders, built on
+marketplace.permissions.ScopedPolicy like the producers app's: actions from the user's role,
+instances from the selectors' scope, so a guessed id in an admin URL finds nothing."""
 
 from buyers.models import Company
 from marketplace import access
-from producers.permissions import ScopedPolicy
+from marketplace.permissions import ScopedPolicy
+from producers.permissions import ProducerScopedPolicy
 
 from . import selectors
 from .models import Order, PurchaseAgreement
@@ -34,7 +35,7 @@ company_policy = ScopedPolicy(
     scope=lambda user: Company.objects.all() if access.is_coordinator(user) else Company.objects.none(),
     coordinator={"add", "change", "view", "invite"},
 )
-incoming_order_policy = ScopedPolicy(
+incoming_order_policy = ProducerScopedPolicy(
     Order,
     scope=selectors.orders_for_group_staff,
     coordinator={"view"},

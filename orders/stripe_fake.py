@@ -13,6 +13,10 @@ would send to our webhook; the caller decides when (and how often, in which orde
 them. Events that Stripe sends because of an API call (invoice.voided after a void,
 charge.refunded after a refund) are appended to `outbox`.
 
+Why one module of ~660 lines: it fakes one external API, and its endpoints share one store of
+objects, idempotency keys and the outbox; it changes when Stripe's API (as gateway.py uses it)
+does, and not otherwise.
+
 State lives in one process-wide store (`FAKE`), guarded by a lock. When
 `settings.STRIPE_FAKE_STATE_FILE` names a file (the offline demo: `make run` seeds in one process
 and serves in another), the store is read from that file before and written back after every

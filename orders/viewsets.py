@@ -17,8 +17,8 @@ from wagtail.admin.widgets.button import MenuItem
 
 from buyers.models import Company
 from marketplace import audit
+from marketplace.viewsets import ScopedDeleteView, ScopedEditView, ScopedIndexView, ScopedViewSet
 from producers.models import Institution, ProducerGroup
-from producers.viewsets import ScopedDeleteView, ScopedEditView, ScopedIndexView, ScopedViewSet
 
 from . import selectors
 from .models import Order, PurchaseAgreement

@@ -20,7 +20,6 @@ What the answer tells Stripe:
 from __future__ import annotations
 
 import datetime
-import json
 import logging
 
 import stripe
@@ -232,49 +231,9 @@ def dispatch(type_: str, obj: dict) -> str:
     return "ignored: not a type we handle"
 
 
-# --- the offline demo: Stripe's deliveries, played by ourselves -----------------------------
+# --- signing, as Stripe does (the offline demo's deliveries, stripe_demo.py, and tests) -----
 
 
 def sign(body: str, secret: str | None = None, timestamp: int | None = None) -> str:
     """A Stripe-Signature header for `body` (t=…,v1=HMAC-SHA256), as Stripe would send it."""
     return stripe.WebhookSignature.generate_signature_header(body, secret or gateway.webhook_secret(), timestamp)
-
-
-def deliver_locally(events: list[dict]) -> list[int]:
-    """Post fake Stripe's events, signed, to our own webhook view in this process, so the demo goes
-    through the real verification and processing. Only when offline. Returns the status codes."""
-    from django.test import RequestFactory  # builds a real HttpRequest; no test machinery runs
-
-    from marketplace import audit
-
-    from .views_payments import stripe_webhook
-
-    if not gateway.is_offline():
-        raise RuntimeError("Local webhook delivery is for the offline demo only.")
-    statuses = []
-    factory = RequestFactory()
-    # Stripe is the actor of what follows, not the person who clicked the demo button.
-    token = audit.set_context(actor=None)
-    try:
-        for event in events:
-            body = json.dumps(event)
-            request = factory.post(
-                "/payments/stripe/webhook/",
-                data=body,
-                content_type="application/json",
-                HTTP_STRIPE_SIGNATURE=sign(body),
-            )
-            statuses.append(stripe_webhook(request).status_code)
-    finally:
-        audit.reset_context(token)
-    return statuses
-
-
-def deliver_outbox() -> list[int]:
-    """Deliver what fake Stripe would have sent after our own API calls (invoice.voided,
-    charge.refunded, …). Offline only; a no-op with real keys."""
-    if not gateway.is_offline():
-        return []
-    from .stripe_fake import FAKE
-
-    return deliver_locally(FAKE.take_outbox())

@@ -4,10 +4,9 @@ it lives in the scoped Wagtail admin."""
 from django.contrib import admin
 from django.utils.translation import ngettext
 
-from cms.services import sync_coordinator_access
 from marketplace import access, audit
 
-from . import services
+from . import hooks, services
 from .models import CoordinatorAssignment, GroupMembership, Institution, PovertyLine
 
 
@@ -56,12 +55,12 @@ class CoordinatorAssignmentAdmin(admin.ModelAdmin):
         if previous_user and previous_user != obj.user_id:
             users.add(type(obj.user).objects.get(pk=previous_user))
         for user in users:
-            sync_coordinator_access(user)
+            hooks.fire(hooks.COORDINATOR_ASSIGNMENT_CHANGED, user=user)
 
     def delete_model(self, request, obj):
         audit.record("role.assignment_revoked", obj, details={"user": obj.user.email, "province": obj.province_code})
         super().delete_model(request, obj)
-        sync_coordinator_access(obj.user)
+        hooks.fire(hooks.COORDINATOR_ASSIGNMENT_CHANGED, user=obj.user)
 
     def delete_queryset(self, request, queryset):
         # One by one, so each removal is audited and its page permissions follow.

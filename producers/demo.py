@@ -16,9 +16,7 @@ import geothai
 from django.db import transaction
 from django.utils import timezone
 
-from cms.services import ensure_group_page
-
-from . import citizen_id, services
+from . import citizen_id, hooks, services
 from .models import (
     Consent,
     CoordinatorAssignment,
@@ -92,7 +90,8 @@ def seed(*, coordinator, manager) -> dict[str, int]:
         )
         if created:
             services.group_set_verification(group=group, status=ProducerGroup.Verification.VERIFIED, reason="demo")
-        ensure_group_page(group)  # its page, image collection, editors, publishers and workflow
+        # cms: its page, image collection, editors, publishers and workflow
+        hooks.fire(hooks.GROUP_SAVED, group=group, user=None)
         groups.append(group)
     services.membership_grant(user=manager, group=groups[0], role=GroupMembership.Role.MANAGER)
 

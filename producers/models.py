@@ -584,5 +584,5 @@ class PovertyLine(models.Model):
         return cls.objects.filter(year__lte=year).order_by("-year").first()
 
 
-from .import_models import HouseholdImport  # noqa
+from .importing.models import HouseholdImport  # noqa
 from .ledger_models import Contribution, GroupIncomeMonth, HouseholdGroupIncome, HouseholdIncomeEntry, Payout  # noqa

@@ -10,9 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cms.services import sync_group_access
 from marketplace import access, audit
 
+from . import hooks
 from .models import Consent, GroupMembership, Household, ProducerGroup
 
 
@@ -45,7 +45,7 @@ def membership_grant(*, user, group: ProducerGroup, role: str, granted_by=None) 
             membership.role = role
             membership.save(update_fields=["role"])
             access.record_membership_change(membership, "changed")
-        sync_group_access(group)  # managers and treasurers edit the group's pages
+        hooks.fire(hooks.MEMBERSHIP_CHANGED, group=group)  # managers and treasurers edit the group's pages
     return membership
 
 
@@ -53,7 +53,7 @@ def membership_revoke(*, membership: GroupMembership) -> None:
     with transaction.atomic():
         access.record_membership_change(membership, "revoked")
         membership.delete()
-        sync_group_access(membership.group)
+        hooks.fire(hooks.MEMBERSHIP_CHANGED, group=membership.group)
 
 
 def consent_record(

@@ -5,7 +5,8 @@ from wagtail.admin.menu import MenuItem
 
 from marketplace import access
 
-from . import admin_urls, impact_urls, urls_import
+from . import admin_urls, impact_urls
+from .importing import urls as import_urls
 from .viewsets import ProducersViewSetGroup
 
 
@@ -19,7 +20,7 @@ def register_producers_admin_urls():
     return [
         path("producers/", include(admin_urls, namespace="producers_admin")),
         path("impact/", include(impact_urls, namespace="impact")),
-        *urls_import.get_urls(),
+        *import_urls.get_urls(),
     ]
 
 

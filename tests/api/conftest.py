@@ -7,20 +7,14 @@ import json
 
 import pytest
 from django.test import Client
-from django.utils import translation
 
 from buyers import api_keys
 from buyers.models import CompanyRole
+from tests.english import _english  # noqa: F401
 from tests.factories.accounts import UserFactory
 from tests.factories.buyers import CompanyFactory, add_member
 
 PROBLEM = "application/problem+json"
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
 
 
 class ApiClient:

@@ -5,7 +5,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from marketplace.management.commands.seed_demo import DEMO_PASSWORD
+from marketplace.demo import DEMO_PASSWORD
 from orders.models import AgreementLine, Order, PurchaseAgreement
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from cms.models import ProductPage
-from marketplace.management.commands.seed_demo import DEMO_PASSWORD
+from marketplace.demo import DEMO_PASSWORD
 from tests.helpers import current_totp
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from marketplace.management.commands.seed_demo import DEMO_PASSWORD
+from marketplace.demo import DEMO_PASSWORD
 
 # serialized_rollback: the home page comes from a data migration and must survive the flush.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)

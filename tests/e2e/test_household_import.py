@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from marketplace.management.commands.seed_demo import DEMO_PASSWORD
+from marketplace.demo import DEMO_PASSWORD
 from tests.helpers import current_totp
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -39,7 +39,7 @@ from orders.fulfilment import LineDecision
 from orders.models import Invoice
 from producers import ledger
 from producers import services as producer_services
-from producers.import_models import HouseholdImport
+from producers.importing.models import HouseholdImport
 from producers.ledger_models import Payout
 from producers.models import CoordinatorAssignment, GroupMembership, IncomeSurvey, PovertyLine, PovertySource
 from tests.factories.accounts import UserFactory

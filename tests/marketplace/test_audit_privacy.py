@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from marketplace import audit
 from marketplace.models import AuditEvent
-from producers import importing
+from producers.importing import applying, validation
 from producers.models import Household
 from tests.factories.accounts import UserFactory
 from tests.factories.households import GroupFactory, HouseholdFactory, InstitutionFactory, assign
@@ -122,11 +122,11 @@ def test_everyday_household_work_leaves_no_personal_data_in_the_trail(
     row = import_row(1, head_name="นายนำเข้า ทดสอบพิเศษ", phone="0877770000", citizen_id=valid_citizen_id(912_345))
     institution = InstitutionFactory()
     for dry_run in (True, False):
-        report = importing.import_households(
+        report = applying.import_households(
             data=csv_bytes([row]),
             filename="households.csv",
             institution=institution,
-            scope=importing.ImportScope.system(),
+            scope=validation.ImportScope.system(),
             dry_run=dry_run,
             actor=kalasin_coordinator,
         )

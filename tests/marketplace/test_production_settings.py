@@ -43,7 +43,7 @@ def test_the_wsgi_application_refuses_to_load_without_stripe_keys(tmp_path):
     # gunicorn runs no system checks: the WSGI entry point runs the start-up ones itself.
     clean = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "DATABASE_URL"))}
     env = {**clean, **WITHOUT_STRIPE, "MARKETPLACE_VAR_DIR": str(tmp_path)}
-    command = [sys.executable, "-c", "import marketplace.wsgi"]
+    command = [sys.executable, "-c", "import config.wsgi"]
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode != 0
     assert "orders.E001" in result.stderr
@@ -82,7 +82,7 @@ def test_the_deploy_check_passes_for_an_explicit_offline_demo(tmp_path):
 
 
 def test_development_needs_no_stripe_keys(tmp_path):
-    result = run_manage("check", env={"DJANGO_SETTINGS_MODULE": "marketplace.settings.base"}, tmp_path=tmp_path)
+    result = run_manage("check", env={"DJANGO_SETTINGS_MODULE": "config.settings.base"}, tmp_path=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

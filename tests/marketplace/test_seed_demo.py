@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from marketplace import access
-from marketplace.management.commands.seed_demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from marketplace.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from marketplace.models import AuditEvent
 from tests.helpers import sign_in
 

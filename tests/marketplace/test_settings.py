@@ -10,7 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 PRODUCTION_ENV = {
-    "DJANGO_SETTINGS_MODULE": "marketplace.settings.base",
+    "DJANGO_SETTINGS_MODULE": "config.settings.base",
     "DJANGO_DEBUG": "0",
     "DJANGO_SECRET_KEY": "Zq8v!x3Lr#p0W^m2Tn&k7Jb9Yc4Hd6Fs1Ge5Ua8Io0Pl3Kj2Mn7Bv",
     "DJANGO_ALLOWED_HOSTS": "market.example.ac.th",
@@ -65,7 +65,7 @@ def print_setting(expression: str, env: dict[str, str], tmp_path: Path) -> str:
 
 
 def test_defaults_are_sqlite_in_var_with_wal_and_immediate_transactions(tmp_path):
-    env = {"DJANGO_SETTINGS_MODULE": "marketplace.settings.base"}
+    env = {"DJANGO_SETTINGS_MODULE": "config.settings.base"}
     db = print_setting("settings.DATABASES['default']", env, tmp_path)
     assert "sqlite3" in db
     assert str(tmp_path / "marketplace.sqlite3") in db
@@ -78,7 +78,7 @@ def test_defaults_are_sqlite_in_var_with_wal_and_immediate_transactions(tmp_path
 
 def test_database_and_cache_come_from_the_environment(tmp_path):
     env = {
-        "DJANGO_SETTINGS_MODULE": "marketplace.settings.base",
+        "DJANGO_SETTINGS_MODULE": "config.settings.base",
         "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/somewhere",
         "REDIS_URL": "redis://127.0.0.1:6379/3",
     }

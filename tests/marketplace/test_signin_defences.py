@@ -81,7 +81,7 @@ def test_production_trusts_one_proxy_and_development_none(tmp_path):
     expression = "settings.ALLAUTH_TRUSTED_PROXY_COUNT"
     assert print_setting(expression, PRODUCTION_ENV, tmp_path) == "1"
     assert print_setting(expression, {**PRODUCTION_ENV, "DJANGO_TRUSTED_PROXY_COUNT": "2"}, tmp_path) == "2"
-    assert print_setting(expression, {"DJANGO_SETTINGS_MODULE": "marketplace.settings.base"}, tmp_path) == "0"
+    assert print_setting(expression, {"DJANGO_SETTINGS_MODULE": "config.settings.base"}, tmp_path) == "0"
 
 
 def test_production_rate_limits_live_in_redis(tmp_path):

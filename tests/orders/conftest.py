@@ -1,26 +1,12 @@
 import pytest
-from django.conf import settings
-from django.utils import translation
 
 from producers import services as producer_services
 from producers.models import GroupMembership
+from tests.english import _english, client  # noqa: F401
 from tests.factories.accounts import UserFactory
 from tests.factories.households import GroupFactory, assign
 from tests.factories.orders import AgreementFactory, add_line, make_product
 from tests.helpers import give_totp
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    """Assert on the English messages: Thai translations are added to the catalogue separately."""
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def client(client):
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
 
 
 @pytest.fixture

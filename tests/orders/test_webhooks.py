@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cms.models import ProductPage
-from orders import payments, webhooks
+from orders import payments, stripe_demo, webhooks
 from orders.models import Checkout, Invoice, Order, OrderEvent, OrderStatus, PaymentStatus, Refund, StripeEvent
 from tests.factories import payments as payment_factories
 from tests.factories.orders import active_agreement, make_product
@@ -323,7 +323,7 @@ def test_invoice_voided_with_another_paid_leaves_the_order_paid(client, call_off
     other = make_invoice(call_off, "600.00")
     gateway.get_gateway().void_invoice(other.stripe_invoice_id)
 
-    webhooks.deliver_outbox()
+    stripe_demo.deliver_outbox()
 
     assert Invoice.objects.get(pk=other.pk).status == Invoice.Status.VOID
     assert Order.objects.get(pk=call_off.pk).payment_status == PaymentStatus.PAID
@@ -345,7 +345,7 @@ def test_charge_refunded_marks_refunds_and_a_full_refund_refunds_the_order(clien
     assert Order.objects.get(pk=order.pk).payment_status == PaymentStatus.PAID
 
     rest = make_refund(order, "200.00")
-    webhooks.deliver_outbox()
+    stripe_demo.deliver_outbox()
     assert Refund.objects.get(pk=rest.pk).status == Refund.Status.SUCCEEDED
     assert Order.objects.get(pk=order.pk).payment_status == PaymentStatus.REFUNDED
 

@@ -7,10 +7,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import include, path, reverse
 
 import producers
+from config.urls import urlpatterns as project_urlpatterns
 from marketplace.models import AuditEvent
-from marketplace.urls import urlpatterns as project_urlpatterns
-from producers import urls_import
-from producers.import_models import HouseholdImport
+from producers.importing import urls as import_urls
+from producers.importing.models import HouseholdImport
 from producers.models import Household
 from tests.factories.accounts import UserFactory
 from tests.factories.producers import (
@@ -25,7 +25,7 @@ from tests.helpers import give_totp
 
 # The import pages mounted where the Wagtail admin hook puts them (admin/households/import/), in
 # front of the project's own URLs, whether or not wagtail_hooks.py registers them yet.
-urlpatterns = [path("admin/", include(urls_import.get_urls())), *project_urlpatterns]
+urlpatterns = [path("admin/", include(import_urls.get_urls())), *project_urlpatterns]
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
 

@@ -3,13 +3,15 @@ import threading
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import connection
 from django.utils import timezone, translation
 
 from marketplace.models import AuditEvent
-from producers import citizen_id, importing, services
-from producers.import_models import HouseholdImport
+from producers import citizen_id, services
+from producers.importing import applying, parsing, running, uploads, validation
+from producers.importing.models import HouseholdImport
 from producers.models import Consent, Enrolment, Household
 from tests.factories.accounts import UserFactory
 from tests.factories.producers import (
@@ -43,9 +45,9 @@ def group(institution):
     return ProducerGroupFactory(code="KAL-SILK", institution=institution)
 
 
-def run(data, institution, *, filename="households.csv", scope=None, **kwargs) -> importing.ImportReport:
-    return importing.import_households(
-        data=data, filename=filename, institution=institution, scope=scope or importing.ImportScope.system(), **kwargs
+def run(data, institution, *, filename="households.csv", scope=None, **kwargs) -> parsing.ImportReport:
+    return applying.import_households(
+        data=data, filename=filename, institution=institution, scope=scope or validation.ImportScope.system(), **kwargs
     )
 
 
@@ -354,7 +356,7 @@ def test_headers_match_ignoring_case_spaces_and_bom(institution):
     header = ["\ufeffHousehold Code", "HEAD_NAME", "Members", "province code", "District-Code"]
     header += ["baseline annual income", "Baseline_Year", "poverty source", "Notes"]
     row = import_row(1)
-    values = [row[name] for name in importing.REQUIRED_COLUMNS[:1]]
+    values = [row[name] for name in parsing.REQUIRED_COLUMNS[:1]]
     values += [row["head_name"], "3", "46", "4601", "50000", "2024", "other", "anything"]
     data = ("\n".join([",".join(header), ",".join(values)]) + "\n").encode("utf-8")
 
@@ -557,7 +559,7 @@ def test_a_consent_date_in_the_future_or_without_an_answer_is_refused(institutio
 def test_a_coordinator_imports_only_rows_in_their_provinces(institution):
     user = UserFactory()
     assign_coordinator(user, province_code="46", institution=institution)
-    scope = importing.ImportScope.coordinator(user, institution)
+    scope = validation.ImportScope.coordinator(user, institution)
     rows = [import_row(1), import_row(2, province_code="45", district_code="4501", subdistrict_code="450101")]
 
     report = run(csv_bytes(rows), institution, scope=scope)
@@ -574,7 +576,7 @@ def test_a_coordinator_of_one_group_imports_only_into_that_group(institution, gr
     other = ProducerGroupFactory(code="KAL-RICE", institution=institution)
     user = UserFactory()
     assign_coordinator(user, group=group, institution=institution)
-    scope = importing.ImportScope.coordinator(user, institution)
+    scope = validation.ImportScope.coordinator(user, institution)
     rows = [import_row(1, group_code="KAL-SILK"), import_row(2, group_code=other.code), import_row(3)]
 
     report = run(csv_bytes(rows), institution, scope=scope)
@@ -593,7 +595,7 @@ def test_a_coordinator_cannot_update_a_household_outside_their_area(institution,
     user = UserFactory()
     assign_coordinator(user, province_code="46", institution=institution)
 
-    report = run(csv_bytes([import_row(1)]), institution, scope=importing.ImportScope.coordinator(user, institution))
+    report = run(csv_bytes([import_row(1)]), institution, scope=validation.ImportScope.coordinator(user, institution))
 
     assert errors_of(report) == [
         (2, "household_code", "This household is registered outside your area; ask its coordinator.")
@@ -604,7 +606,7 @@ def test_a_coordinator_of_another_institution_imports_nothing(institution):
     user = UserFactory()
     assign_coordinator(user, province_code="46", institution=InstitutionFactory(code="MSU", name_th="มมส"))
 
-    report = run(csv_bytes([import_row(1)]), institution, scope=importing.ImportScope.coordinator(user, institution))
+    report = run(csv_bytes([import_row(1)]), institution, scope=validation.ImportScope.coordinator(user, institution))
 
     assert errors_of(report) == [(0, "", "You coordinate no province or group for this institution.")]
 
@@ -625,7 +627,7 @@ def test_a_citizen_id_of_a_household_outside_the_area_does_not_reveal_its_code(i
     report = run(
         csv_bytes([import_row(1, citizen_id=taken)]),
         institution,
-        scope=importing.ImportScope.coordinator(user, institution),
+        scope=validation.ImportScope.coordinator(user, institution),
     )
 
     assert errors_of(report) == [(2, "citizen_id", "This citizen ID is already registered to another household.")]
@@ -646,7 +648,7 @@ def test_a_stored_preview_keeps_its_file_until_confirmed_then_the_import_deletes
     assign_coordinator(user, province_code="46", institution=institution)
     preview = stored_import(user, institution, csv_bytes([import_row(1), import_row(2)]), dry_run=True)
 
-    importing.run_import(preview.pk)
+    running.run_import(preview.pk)
 
     preview.refresh_from_db()
     assert preview.status == HouseholdImport.Status.SUCCEEDED
@@ -656,8 +658,8 @@ def test_a_stored_preview_keeps_its_file_until_confirmed_then_the_import_deletes
     assert not Household.objects.exists()
     name = preview.file.name
 
-    real = importing.confirm_preview(preview=preview, user=user)  # tasks run at commit; run it here
-    importing.run_import(real.pk)
+    real = uploads.confirm_preview(preview=preview, user=user)  # tasks run at commit; run it here
+    running.run_import(real.pk)
 
     real.refresh_from_db()
     preview.refresh_from_db()
@@ -666,8 +668,8 @@ def test_a_stored_preview_keeps_its_file_until_confirmed_then_the_import_deletes
     assert not real.file and not preview.file
     assert not HouseholdImport._meta.get_field("file").storage.exists(name)
     assert AuditEvent.objects.filter(action="household.imported", object_id=str(real.pk)).exists()
-    with pytest.raises(importing.ValidationError):
-        importing.confirm_preview(preview=preview, user=user)
+    with pytest.raises(ValidationError):
+        uploads.confirm_preview(preview=preview, user=user)
 
 
 def test_a_stored_import_with_errors_fails_and_drops_its_file(institution):
@@ -676,8 +678,8 @@ def test_a_stored_import_with_errors_fails_and_drops_its_file(institution):
     household_import = stored_import(user, institution, csv_bytes([import_row(1, members="x")]), dry_run=True)
     name = household_import.file.name
 
-    importing.run_import(household_import.pk)
-    importing.run_import(household_import.pk)  # a second delivery of the task does nothing
+    running.run_import(household_import.pk)
+    running.run_import(household_import.pk)  # a second delivery of the task does nothing
 
     household_import.refresh_from_db()
     assert household_import.status == HouseholdImport.Status.FAILED
@@ -701,7 +703,7 @@ def test_stale_previews_lose_their_files_unless_their_import_is_under_way(instit
 
     old_name = old.file.name
 
-    assert importing.purge_stale_uploads() == 1
+    assert running.purge_stale_uploads() == 1
 
     for household_import in (old, fresh, confirmed):
         household_import.refresh_from_db()

@@ -13,9 +13,9 @@ from django.urls import URLPattern, reverse
 from wagtail.admin.viewsets import viewsets
 
 from buyers.models import Company
+from marketplace.viewsets import ScopedListingMixin, ScopedObjectMixin, ScopedViewSet
 from orders.models import Order, PurchaseAgreement
 from producers.models import Consent, Enrolment, Household, IncomeSurvey, PovertySource, ProducerGroup
-from producers.viewsets import ScopedListingMixin, ScopedObjectMixin, ScopedViewSet
 from tests.factories.accounts import UserFactory
 from tests.factories.households import InstitutionFactory, assign
 from tests.factories.orders import AgreementFactory

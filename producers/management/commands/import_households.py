@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from producers import importing
+from producers.importing import applying, parsing, validation
 from producers.models import Institution, ProducerGroup
 
 
@@ -45,12 +45,12 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(_("Cannot read %(file)s: %(error)s") % {"file": file, "error": error.strerror}) from None
 
-        report = importing.import_households(
+        report = applying.import_households(
             data=data,
             filename=file.name,
             institution=found_institution,
             default_group=default_group,
-            scope=importing.ImportScope.system(),
+            scope=validation.ImportScope.system(),
             dry_run=dry_run,
             actor=None,
             progress=self._progress if options["verbosity"] >= 2 else None,
@@ -78,11 +78,11 @@ class Command(BaseCommand):
                     % {
                         "row": outcome.row,
                         "code": outcome.code,
-                        "action": importing.Action.labels[outcome.action],
+                        "action": parsing.Action.labels[outcome.action],
                         "changes": ", ".join(outcome.changes),
                     }
                 )
-        self.stdout.write(self.style.SUCCESS(importing.summary(report)))
+        self.stdout.write(self.style.SUCCESS(applying.summary(report)))
 
     def _progress(self, done: int, total: int) -> None:
         if done % 10_000 == 0 or done == total:

@@ -3,21 +3,21 @@ from a `register_admin_urls` hook:
 
     @hooks.register("register_admin_urls")
     def register_household_import_urls():
-        return urls_import.get_urls()
+        return importing.urls.get_urls()
 
 Names are in the "household_import" namespace: household_import:upload, :detail, :confirm.
 """
 
 from django.urls import include, path
 
-from . import views_import
+from . import views
 
 app_name = "household_import"
 
 urlpatterns = [
-    path("", views_import.upload, name="upload"),
-    path("<int:pk>/", views_import.detail, name="detail"),
-    path("<int:pk>/confirm/", views_import.confirm, name="confirm"),
+    path("", views.upload, name="upload"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/confirm/", views.confirm, name="confirm"),
 ]
 
 

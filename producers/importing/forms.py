@@ -7,8 +7,9 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from . import importing, selectors
-from .models import CoordinatorAssignment, Institution
+from .. import selectors
+from ..models import CoordinatorAssignment, Institution
+from .parsing import check_header
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 ALLOWED_EXTENSIONS = (".csv", ".xlsx")
@@ -61,7 +62,7 @@ class HouseholdImportForm(forms.Form):
         upload.seek(0)
         data = upload.read()
         upload.seek(0)
-        problems = importing.check_header(data, upload.name)
+        problems = check_header(data, upload.name)
         if problems:
             raise ValidationError([str(problem) for problem in problems], code="content")
         return upload

@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.sitemaps",
+    "config",  # the project package: its commands (seed_demo) span every app
 ]
 
 MIDDLEWARE = [
@@ -116,9 +117,9 @@ MIDDLEWARE = [
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
-ROOT_URLCONF = "marketplace.urls"
-WSGI_APPLICATION = "marketplace.wsgi.application"
-ASGI_APPLICATION = "marketplace.asgi.application"
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
 
 TEMPLATES = [
     {
@@ -210,7 +211,7 @@ ACCOUNT_RATE_LIMITS = {
     # Failed password and TOTP attempts (allauth counts both as login_failed): ten a minute from one
     # address, five per account (email, or the user's TOTP) in five minutes. Beyond that the
     # answer is 429 (marketplace.adapters), even to the right password. The admin sign-in pages
-    # send everyone here (marketplace.urls, admin_site), so they cannot get around it.
+    # send everyone here (config.urls, admin_site), so they cannot get around it.
     "login_failed": "10/m/ip,5/5m/key",
     "login": "30/m/ip",
     "signup": "20/m/ip",

@@ -8,10 +8,11 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from buyers import urls as buyer_portal_urls
 from cms import cache as page_cache
 from cms import search
-
-from . import views
+from marketplace import views
+from orders import buyer_urls as order_portal_urls
 
 
 class AdminLoginRedirect(RedirectView):
@@ -25,7 +26,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("accounts/", include("allauth.urls")),
-    path("buyer/", include("buyers.urls")),
+    # The buyer portal: company pages from buyers, agreements and orders from orders (above buyers).
+    path("buyer/", include(([*buyer_portal_urls.urlpatterns, *order_portal_urls.urlpatterns], "buyers"))),
     path("cart/", include("orders.cart_urls")),
     path("admin/login/", AdminLoginRedirect.as_view(), name="wagtailadmin_login_redirect"),
     path("admin/", include(wagtailadmin_urls)),

@@ -14,9 +14,10 @@ from wagtail.admin.auth import require_admin_access
 
 from marketplace import access, audit
 
-from . import importing
-from .forms_import import HouseholdImportForm
-from .import_models import HouseholdImport
+from . import uploads
+from .forms import HouseholdImportForm
+from .models import HouseholdImport
+from .parsing import COLUMNS, REQUIRED_COLUMNS
 
 REFRESH_SECONDS = 3
 
@@ -40,7 +41,7 @@ def upload(request):
     _require_coordinator(request.user)
     form = HouseholdImportForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        household_import = importing.start_import(
+        household_import = uploads.start_import(
             user=request.user,
             uploaded_file=form.cleaned_data["file"],
             institution=form.cleaned_data["institution"],
@@ -52,7 +53,7 @@ def upload(request):
     return TemplateResponse(
         request,
         "producers/import/upload.html",
-        {"form": form, "recent": recent, "columns": importing.COLUMNS, "required": importing.REQUIRED_COLUMNS},
+        {"form": form, "recent": recent, "columns": COLUMNS, "required": REQUIRED_COLUMNS},
     )
 
 
@@ -81,7 +82,7 @@ def confirm(request, pk):
     _require_coordinator(request.user)
     preview = _own_import(request, pk)
     try:
-        household_import = importing.confirm_preview(preview=preview, user=request.user)
+        household_import = uploads.confirm_preview(preview=preview, user=request.user)
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)

@@ -1,20 +1,19 @@
-from allauth.account.models import EmailAddress
+"""`manage.py seed_demo`: the demo site, built by each app's `demo` module in layer order. Lives in
+the project package because it calls every app (docs/architecture.md). When the `income` app
+lands, its demo (the ledger rows orders.demo records today through producers.ledger) is called
+here after orders'."""
+
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from marketplace import access
-
-DEMO_PASSWORD = "demo-pass-2569"
-
-# (email, full name, role); later apps attach their memberships to these accounts.
-DEMO_ACCOUNTS = [
-    ("admin@demo.example", "ผู้ดูแลระบบ ตัวอย่าง", "admin"),
-    ("coordinator@demo.example", "อาจารย์สมหญิง ประสานงาน", "coordinator"),
-    ("manager@demo.example", "นางบุญมี ใจดี", "producer_manager"),
-    ("purchaser@demo.example", "คุณวิชัย จัดซื้อ", "company_purchaser"),
-]
+from buyers import demo as buyers_demo
+from cms import demo as cms_demo
+from cms.services import sync_all_group_access
+from marketplace import demo as marketplace_demo
+from marketplace.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from orders import demo as orders_demo
+from producers import demo as producers_demo
 
 
 class Command(BaseCommand):
@@ -27,19 +26,12 @@ class Command(BaseCommand):
         if not settings.DEBUG and not force:
             raise CommandError("seed_demo creates accounts with a published password; with DEBUG off pass --force.")
         with transaction.atomic():
-            users = {role: self._account(email, name, role) for email, name, role in DEMO_ACCOUNTS}
+            users = marketplace_demo.seed()
             # Each app adds its own demo data, in dependency order.
-            from cms import demo as cms_demo
-            from cms.services import sync_all_group_access
-            from producers import demo as producers_demo
-
             figures = producers_demo.seed(coordinator=users["coordinator"], manager=users["producer_manager"])
             catalogue = cms_demo.seed()
             # Who edits and publishes each group's pages follows memberships and assignments.
             sync_all_group_access()
-            from buyers import demo as buyers_demo
-            from orders import demo as orders_demo
-
             companies = buyers_demo.seed(purchaser=users["company_purchaser"])
             offtake = orders_demo.seed(
                 purchaser=users["company_purchaser"],
@@ -67,16 +59,3 @@ class Command(BaseCommand):
         self.stdout.write(
             "The admin and the coordinator must set up an authenticator app (TOTP) at first visit to /admin/."
         )
-
-    def _account(self, email: str, full_name: str, role: str):
-        User = get_user_model()
-        user, _created = User.objects.get_or_create(email=email, defaults={"full_name": full_name})
-        user.full_name = full_name
-        user.is_superuser = role == "admin"
-        user.is_staff = role == "admin"
-        user.set_password(DEMO_PASSWORD)
-        user.save()
-        EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
-        if role == "coordinator":
-            access.grant_role(user=user, group_name=access.COORDINATORS)
-        return user

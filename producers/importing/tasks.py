@@ -1,16 +1,16 @@
-"""Background work of the producers app (django-tasks). With the ImmediateBackend (development,
+"""Background work of the household import (django-tasks). With the ImmediateBackend (development,
 tests) a task runs inline when enqueued; in production `manage.py db_worker` runs it."""
 
 from django.db import transaction
 from django_tasks import task
 
-from . import importing
-from .import_models import HouseholdImport
+from .models import HouseholdImport
+from .running import run_import
 
 
 @task()
 def run_household_import(import_id: int) -> None:
-    importing.run_import(import_id)
+    run_import(import_id)
 
 
 def enqueue(household_import: HouseholdImport) -> None:

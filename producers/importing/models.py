@@ -1,8 +1,8 @@
 """HouseholdImport: one run of the household import (a preview or a real import) and its outcome.
 
-Kept apart from models.py while the import is reviewed; models.py imports it at the end so Django
-registers it with the producers app. Foreign keys are strings so this module needs nothing from
-models.py at import time.
+Part of the producers app (app label "producers", table producers_householdimport): producers/models.py
+imports it at the end so Django registers it. Foreign keys are strings so this module needs nothing
+from producers/models.py at import time.
 """
 
 import uuid
@@ -33,7 +33,7 @@ class HouseholdImport(models.Model):
 
     The uploaded file holds citizen ID numbers in clear, so it lives in the private storage only
     for as long as it may still be needed: until the import of a previewed file has run, or a day
-    for a preview nobody confirmed (see producers.importing.purge_stale_uploads).
+    for a preview nobody confirmed (see producers.importing.running.purge_stale_uploads).
     """
 
     class Status(models.TextChoices):
