@@ -26,6 +26,7 @@ urlpatterns = [
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("accounts/", include("allauth.urls")),
     path("buyer/", include("buyers.urls")),
+    path("buyer/", include("income.company_impact.urls")),
     path("cart/", include("orders.cart_urls")),
     path("admin/login/", AdminLoginRedirect.as_view(), name="wagtailadmin_login_redirect"),
     path("admin/", include(wagtailadmin_urls)),

@@ -17,7 +17,7 @@ Definitions (the statement page repeats them for its readers):
   missing is the groups' retention (their common fund) and goods paid for but not yet settled.
 * **crossed the line** — households reached that were poor or very poor at baseline and are at
   or above the poverty line on the statement's date (the end of the period, or today):
-  `HouseholdQuerySet.with_current_status`. Its share is of the households reached.
+  `income.status.with_current_status`. Its share is of the households reached.
 
 Suppression (small numbers identify people; the company knows whom it bought from):
 
@@ -43,10 +43,12 @@ from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Query
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from buyers.models import Company
 from orders.models import DeliveryLine, Invoice, Order, PaymentStatus, PurchaseAgreement
-from producers.models import Household, HouseholdIncomeEntry
+from producers.models import Household
 
-from .models import Company
+from ..ledger.models import HouseholdIncomeEntry
+from ..status import with_current_status
 
 MIN_HOUSEHOLDS = 5
 MARKETPLACE = "marketplace"  # the agreement filter's value for marketplace purchases only
@@ -174,7 +176,7 @@ def statement(company: Company, filters: StatementFilters) -> Statement:
     too_few = 0 < reached < MIN_HOUSEHOLDS
 
     status = (
-        Household.objects.with_current_status(filters.as_of)
+        with_current_status(Household.objects.all(), filters.as_of)
         .filter(pk__in=scoped.values("household"))
         .aggregate(crossed=Count("pk", filter=Q(crossed_line=True)))
     )

@@ -1,4 +1,4 @@
-"""The company impact statement in the buyer portal: aggregates only (buyers.impact), for members of
+"""The company impact statement in the buyer portal: aggregates only (income.company_impact.statement), for members of
 the company in any role; anyone else gets a 404 (never confirming that the company exists)."""
 
 from __future__ import annotations
@@ -10,7 +10,9 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
-from . import impact, selectors
+from buyers import selectors
+
+from . import statement as impact
 
 
 class StatementForm(forms.Form):
@@ -52,8 +54,8 @@ def impact_home(request):
     if not companies:
         raise Http404
     if len(companies) == 1:
-        return redirect("buyers:impact", pk=companies[0].pk)
-    return TemplateResponse(request, "buyers/impact_choose.html", {"companies": companies})
+        return redirect("company_impact:impact", pk=companies[0].pk)
+    return TemplateResponse(request, "income/company_impact/impact_choose.html", {"companies": companies})
 
 
 @login_required
@@ -70,4 +72,4 @@ def impact_statement(request, pk):
         "statement": result,
         "min_households": impact.MIN_HOUSEHOLDS,
     }
-    return TemplateResponse(request, "buyers/impact.html", context)
+    return TemplateResponse(request, "income/company_impact/impact.html", context)

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 import openpyxl
 from django.utils.translation import gettext as _
 
-from .impact import HouseholdRow, ImpactSummary
+from .figures import HouseholdRow, ImpactSummary
 
 BOM = "\ufeff"  # so Excel opens Thai text as UTF-8
 

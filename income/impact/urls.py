@@ -1,8 +1,8 @@
-"""Admin URLs of the impact dashboard (mounted under /admin/impact/ by wagtail_hooks)."""
+"""Admin URLs of the impact dashboard (mounted under /admin/impact/ by income.wagtail_hooks)."""
 
 from django.urls import path, register_converter
 
-from . import views_impact
+from . import views
 
 
 class FormatConverter:
@@ -20,11 +20,9 @@ register_converter(FormatConverter, "impact_format")
 app_name = "impact"
 
 urlpatterns = [
-    path("", views_impact.dashboard, name="dashboard"),
-    path("households/<slug:figure>/", views_impact.drilldown, name="drilldown"),
-    path("export/figures.<impact_format:fmt>", views_impact.export_figures, name="export_figures"),
-    path(
-        "export/households/<slug:figure>.<impact_format:fmt>", views_impact.export_households, name="export_households"
-    ),
-    path("export/iris.csv", views_impact.export_iris, name="export_iris"),
+    path("", views.dashboard, name="dashboard"),
+    path("households/<slug:figure>/", views.drilldown, name="drilldown"),
+    path("export/figures.<impact_format:fmt>", views.export_figures, name="export_figures"),
+    path("export/households/<slug:figure>.<impact_format:fmt>", views.export_households, name="export_households"),
+    path("export/iris.csv", views.export_iris, name="export_iris"),
 ]

@@ -1,6 +1,6 @@
 """The coordinators' impact dashboard in the Wagtail admin, its drill-down to households and its
 downloads. Only coordinators reach it, and only with the households of their areas
-(producers.impact scopes every query through producers.selectors); group managers get no
+(income.impact scopes every query through producers.selectors); group managers get no
 dashboard: the programme-wide figures are the coordinators' job, and a manager already sees their
 own households one by one. Drill-downs and downloads are audited with their filters and size."""
 
@@ -18,11 +18,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from marketplace import audit
+from producers.forms import IdChoiceField
+from producers.models import Household, PovertyStatus
+from producers.views import filter_error_response
 
-from . import charts, exports, impact
-from .forms import IdChoiceField
-from .models import Household, PovertyStatus
-from .views import filter_error_response
+from . import charts, exports
+from . import figures as impact
 
 PAGE_SIZE = 50
 FIGURE_LABELS = {
@@ -146,7 +147,7 @@ def dashboard(request):
             ),
             status_labels=labels,
         )
-    return TemplateResponse(request, "producers/impact/dashboard.html", context)
+    return TemplateResponse(request, "income/impact/dashboard.html", context)
 
 
 def _figure(request, figure: str) -> str:
@@ -184,7 +185,7 @@ def drilldown(request, figure):
         "page": page,
         "query": query.urlencode(),
     }
-    response = TemplateResponse(request, "producers/impact/drilldown.html", context)
+    response = TemplateResponse(request, "income/impact/drilldown.html", context)
     response["Cache-Control"] = "no-store"
     return response
 

@@ -9,7 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .ledger_models import Payout
+from .models import Payout
 
 
 class ContributionGridForm(forms.Form):

@@ -7,7 +7,7 @@ finds its entries by their `settlement_key` and adds nothing. Amounts are exact 
 Two running totals are kept beside it, in the same transaction as each append (`rollups_add`,
 called by `HouseholdIncomeEntry.save` and the ledger's `bulk_create`): per group and month
 (GroupIncomeMonth) and per household and group (HouseholdGroupIncome). The impact dashboard reads
-its money by month and group from them instead of summing a million entries (producers.impact).
+its money by month and group from them instead of summing a million entries (income.impact).
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ class Contribution(models.Model):
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
 
     class Meta:
+        db_table = "producers_contribution"  # made by producers, which held the ledger first
         verbose_name = _("contribution")
         verbose_name_plural = _("contributions")
         ordering = ["delivery_line", "household"]
@@ -102,7 +103,7 @@ class HouseholdIncomeEntry(models.Model):
     quantity = models.DecimalField(_("quantity"), **QUANTITY)
     amount = models.DecimalField(_("amount (THB)"), help_text=_("Negative for a reversal."), **MONEY)
     # The amount in whole satang, kept by the database: the impact dashboard sums a million of
-    # these, and integer sums cost a fraction of decimal ones (producers.impact). ROUND because
+    # these, and integer sums cost a fraction of decimal ones (income.impact). ROUND because
     # SQLite keeps decimals as floating point (0.29 × 100 = 28.999…).
     amount_satang = models.GeneratedField(
         expression=Cast(Round(F("amount") * 100), models.BigIntegerField()),
@@ -121,6 +122,7 @@ class HouseholdIncomeEntry(models.Model):
     objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
+        db_table = "producers_householdincomeentry"  # made by producers, which held the ledger first
         verbose_name = _("household income entry")
         verbose_name_plural = _("household income entries")
         ordering = ["earned_on", "pk"]
@@ -169,6 +171,7 @@ class GroupIncomeMonth(RunningTotal):
     month = models.DateField(_("month"), help_text=_("The first day of the month."))
 
     class Meta:
+        db_table = "producers_groupincomemonth"  # made by producers, which held the ledger first
         verbose_name = _("group income in a month")
         verbose_name_plural = _("group income by month")
         constraints = [models.UniqueConstraint(fields=["group", "month"], name="one_total_per_group_month")]
@@ -188,6 +191,7 @@ class HouseholdGroupIncome(RunningTotal):
     )
 
     class Meta:
+        db_table = "producers_householdgroupincome"  # made by producers, which held the ledger first
         verbose_name = _("household income through a group")
         verbose_name_plural = _("household income by group")
         constraints = [models.UniqueConstraint(fields=["household", "group"], name="one_total_per_household_group")]
@@ -333,6 +337,7 @@ class Payout(models.Model):
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
 
     class Meta:
+        db_table = "producers_payout"  # made by producers, which held the ledger first
         verbose_name = _("payout")
         verbose_name_plural = _("payouts")
         ordering = ["-paid_on", "-pk"]

@@ -9,7 +9,8 @@
   delivery row is locked while keys are checked and written, so two runs never add anything twice.
 * `refunds_reverse`: a succeeded refund of a settled delivery appends reversing entries.
 * `payout_record`: the group hands money to a household, never more than its unpaid balance.
-* `household_statement`, `poverty_panel`: what the household pages show.
+* The household pages' statement is in `income.ledger.statements`, the poverty panel in
+  `income.status`.
 
 Rounding, documented once:
 
@@ -40,32 +41,21 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
-from django.db.models.functions import ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marketplace import access, audit
 from orders.models import Delivery, DeliveryLine, Invoice, Order, Refund
 from orders.services import quantity_text, unit_label
+from producers.models import Enrolment, GroupMembership, Household, ProducerGroup
 
-from .ledger_models import Contribution, HouseholdIncomeEntry, Payout
-from .models import (
-    Enrolment,
-    GroupMembership,
-    Household,
-    IncomeSurvey,
-    PovertyLine,
-    PovertyStatus,
-    ProducerGroup,
-    poverty_status,
-)
+from .models import Contribution, HouseholdIncomeEntry, Payout
 from .settlement import split_exact
 
 ZERO = Decimal("0")
@@ -370,7 +360,7 @@ def settle_delivery(delivery: Delivery | None) -> list[HouseholdIncomeEntry]:
                 for c in contributions
                 if f"sale:{line.pk}:{c.household_id}" not in existing
             ]
-            # One insert and one update of the running totals per line (ledger_models.rollups_add).
+            # One insert and one update of the running totals per line (income.ledger.models.rollups_add).
             HouseholdIncomeEntry.objects.bulk_create(new)
             if new:
                 totals["value"] += value
@@ -603,158 +593,3 @@ def _baht(amount: Decimal) -> str:
     from marketplace.money import format_baht
 
     return format_baht(amount)
-
-
-# --- Household statement --------------------------------------------------------------------
-
-
-@dataclass
-class StatementRow:
-    date: datetime.date
-    kind: str  # "sale", "reversal" or "payout"
-    description: str
-    order_number: str = ""
-    product: str = ""
-    quantity: Decimal | None = None
-    unit: str = ""
-    earned: Decimal = ZERO
-    paid: Decimal = ZERO
-    balance: Decimal = ZERO
-
-
-@dataclass
-class Statement:
-    household: Household
-    groups: list
-    date_from: datetime.date
-    date_to: datetime.date
-    opening: Decimal = ZERO
-    rows: list[StatementRow] = field(default_factory=list)
-    earned: Decimal = ZERO
-    paid: Decimal = ZERO
-
-    @property
-    def closing(self) -> Decimal:
-        return self.opening + self.earned - self.paid
-
-
-def household_statement(*, household: Household, groups, date_from: datetime.date, date_to: datetime.date) -> Statement:
-    """The household's entries and payouts in `groups` between the two dates (inclusive), in date
-    order, with the balance brought forward and a running balance."""
-    groups = list(groups)
-    entries = HouseholdIncomeEntry.objects.filter(household=household, group__in=groups)
-    payouts = Payout.objects.filter(household=household, group__in=groups)
-    before = (entries.filter(earned_on__lt=date_from).aggregate(total=Sum("amount"))["total"] or ZERO) - (
-        payouts.filter(paid_on__lt=date_from).aggregate(total=Sum("amount"))["total"] or ZERO
-    )
-    statement = Statement(household=household, groups=groups, date_from=date_from, date_to=date_to, opening=before)
-    rows: list[tuple] = []
-    for entry in entries.filter(earned_on__gte=date_from, earned_on__lte=date_to).select_related(
-        "order", "delivery_line__order_line", "delivery_line__delivery"
-    ):
-        order_line = entry.delivery_line.order_line
-        description = (
-            _("Sale, delivery %(number)s") if entry.kind == entry.Kind.SALE else _("Refund, delivery %(number)s")
-        ) % {"number": entry.delivery_line.delivery.number}
-        rows.append(
-            (
-                (entry.earned_on, 0, entry.pk),
-                StatementRow(
-                    date=entry.earned_on,
-                    kind=entry.kind,
-                    description=description,
-                    order_number=entry.order.number,
-                    product=order_line.product_name,
-                    quantity=entry.quantity,
-                    unit=order_line.unit,
-                    earned=entry.amount,
-                ),
-            )
-        )
-    for payout in payouts.filter(paid_on__gte=date_from, paid_on__lte=date_to):
-        description = _("Paid out (%(method)s)") % {"method": payout.get_method_display()}
-        if payout.reference:
-            description += f" {payout.reference}"
-        rows.append(
-            (
-                (payout.paid_on, 1, payout.pk),
-                StatementRow(date=payout.paid_on, kind="payout", description=description, paid=payout.amount),
-            )
-        )
-    balance = before
-    for _key, row in sorted(rows, key=lambda item: item[0]):
-        balance += row.earned - row.paid
-        row.balance = balance
-        statement.rows.append(row)
-        statement.earned += row.earned
-        statement.paid += row.paid
-    return statement
-
-
-# --- Poverty status for the household page --------------------------------------------------
-
-
-@dataclass
-class SurveyRow:
-    date: datetime.date
-    label: str
-    annual_income: Decimal
-    members: int
-    monthly_per_person: Decimal
-    line: PovertyLine | None
-    status: str
-
-    @property
-    def status_label(self) -> str:
-        return str(PovertyStatus(self.status).label)
-
-
-def _survey_row(date, label, annual_income, members) -> SurveyRow:
-    monthly = (annual_income / 12 / members).quantize(SATANG)
-    line = PovertyLine.for_year(date.year)
-    # Compare annual figures, as the database does (no rounding at the boundary).
-    if line is None:
-        status = PovertyStatus.UNKNOWN
-    else:
-        annual_line = line.baht_per_person_month * 12 * members
-        status = poverty_status(annual_income, annual_line)
-    return SurveyRow(date, label, annual_income, members, monthly, line, status)
-
-
-def poverty_panel(household: Household, today: datetime.date | None = None) -> dict:
-    """Where the household stands (from `with_current_status`, computed in SQL) and how it got
-    there: one row per income survey (at that year's line) after the baseline, and its
-    marketplace income by year."""
-    today = today or timezone.localdate()
-    now = Household.objects.with_current_status(today).get(pk=household.pk)
-    line = PovertyLine.for_year(today.year)
-    current_monthly = (now.current_annual_income / 12 / now.current_members).quantize(SATANG)
-    baseline_date = household.baseline_date or datetime.date(household.baseline_year, 12, 31)
-    history = [_survey_row(baseline_date, _("baseline"), household.baseline_annual_income, household.members)]
-    for survey in IncomeSurvey.objects.filter(household=household).order_by("surveyed_on", "pk"):
-        history.append(
-            _survey_row(survey.surveyed_on, survey.get_source_display(), survey.annual_income, survey.members)
-        )
-    by_year = (
-        HouseholdIncomeEntry.objects.filter(household=household)
-        .annotate(year=ExtractYear("earned_on"))
-        .order_by("year")
-        .values("year")
-        .annotate(total=Sum("amount"))
-    )
-    return {
-        "poverty": {
-            "baseline_monthly": household.baseline_monthly_income_per_person,
-            "baseline_status": now.baseline_status,
-            "baseline_status_label": PovertyStatus(now.baseline_status).label,
-            "current_monthly": current_monthly,
-            "current_members": now.current_members,
-            "current_annual_income": now.current_annual_income,
-            "current_status": now.current_status,
-            "current_status_label": PovertyStatus(now.current_status).label,
-            "crossed_line": now.crossed_line,
-            "line": line,
-            "history": history,
-            "income_by_year": [(row["year"], row["total"]) for row in by_year],
-        }
-    }

@@ -21,11 +21,13 @@ from marketplace import audit
 from orders import selectors as order_selectors
 from orders.models import Delivery
 from orders.permissions import incoming_order_policy
+from producers import selectors
+from producers.permissions import household_policy
 
-from . import ledger, selectors
-from .forms_ledger import ContributionGridForm, PayoutForm, StatementPeriodForm
-from .ledger_models import Contribution, Payout
-from .permissions import household_policy
+from . import services as ledger
+from . import statements
+from .forms import ContributionGridForm, PayoutForm, StatementPeriodForm
+from .models import Contribution, Payout
 
 
 def _require(policy, user, action):
@@ -86,7 +88,7 @@ def delivery_contributions(request, pk):
                         messages.success(
                             request, _("Who supplied delivery %(number)s is recorded.") % {"number": delivery.number}
                         )
-                        return redirect("producers_admin:delivery_contributions", pk=delivery.pk)
+                        return redirect("ledger:delivery_contributions", pk=delivery.pk)
             else:
                 form = _quick_fill(form, action, lines, households)
     waits_for = ledger.settlement_waits_for(delivery)
@@ -99,7 +101,7 @@ def delivery_contributions(request, pk):
         "settled": ledger.delivery_is_settled(delivery),
         "has_households": bool(households),
     }
-    return TemplateResponse(request, "producers/ledger/contributions.html", context)
+    return TemplateResponse(request, "income/ledger/contributions.html", context)
 
 
 def _contributing_households(user, group):
@@ -176,7 +178,7 @@ def household_payouts(request, pk):
                     form.add_error(None, message)
             else:
                 messages.success(request, _("The payout was recorded."))
-                return redirect("producers_admin:household_payouts", pk=household.pk)
+                return redirect("ledger:household_payouts", pk=household.pk)
     elif request.method == "POST":
         raise PermissionDenied
     context = {
@@ -185,7 +187,7 @@ def household_payouts(request, pk):
         "payouts": Payout.objects.filter(household=household, group__in=groups).select_related("group", "recorded_by"),
         "form": form,
     }
-    return TemplateResponse(request, "producers/ledger/payouts.html", context)
+    return TemplateResponse(request, "income/ledger/payouts.html", context)
 
 
 def household_statement(request, pk):
@@ -196,6 +198,6 @@ def household_statement(request, pk):
     period_form = StatementPeriodForm(request.GET or None)
     date_from, date_to = period_form.period()
     groups = list(_household_groups(request.user, household))
-    statement = ledger.household_statement(household=household, groups=groups, date_from=date_from, date_to=date_to)
+    statement = statements.household_statement(household=household, groups=groups, date_from=date_from, date_to=date_to)
     context = {"household": household, "statement": statement, "period_form": period_form}
-    return TemplateResponse(request, "producers/ledger/statement.html", context)
+    return TemplateResponse(request, "income/ledger/statement.html", context)

@@ -9,11 +9,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from buyers import impact
 from buyers.models import CompanyRole
+from income.company_impact import statement as impact
+from income.models import HouseholdIncomeEntry
 from orders.models import Delivery, DeliveryLine, Invoice, Order, OrderLine, OrderStatus
 from producers import services as producer_services
-from producers.models import GroupMembership, HouseholdIncomeEntry
+from producers.models import GroupMembership
 from tests.factories.accounts import UserFactory
 from tests.factories.buyers import CompanyFactory, add_member
 from tests.factories.households import HouseholdFactory, assign
@@ -301,7 +302,7 @@ def test_a_member_in_any_role_sees_the_statement_without_household_data(client, 
         earn(household, delivery_line, LIFTS)
     client.force_login(viewer)
 
-    response = client.get(reverse("buyers:impact", args=[company.pk]))
+    response = client.get(reverse("company_impact:impact", args=[company.pk]))
 
     assert response.status_code == 200
     page = response.content.decode()
@@ -311,7 +312,7 @@ def test_a_member_in_any_role_sees_the_statement_without_household_data(client, 
         assert household.head_name not in page
         assert household.phone not in page
         assert household.citizen_id_last4 == "" or household.citizen_id_last4 not in page
-    assert "buyers/impact.css" in page and "<style" not in page and "<script>" not in page
+    assert "income/impact.css" in page and "<style" not in page and "<script>" not in page
 
 
 def test_the_page_shows_fewer_than_five_instead_of_small_counts(client, company, viewer, delivery_line):
@@ -319,7 +320,7 @@ def test_the_page_shows_fewer_than_five_instead_of_small_counts(client, company,
         earn(household, delivery_line, LIFTS)
     client.force_login(viewer)
 
-    page = client.get(reverse("buyers:impact", args=[company.pk])).content.decode()
+    page = client.get(reverse("company_impact:impact", args=[company.pk])).content.decode()
 
     assert page.count("data-suppressed") == 4  # reached, paid, share, crossed
     assert "90,000.00" not in page
@@ -329,7 +330,7 @@ def test_the_page_filters_by_agreement_and_period(client, company, viewer, agree
     for household in households(5, delivery_line.delivery.order.group):
         earn(household, delivery_line, HELPS)
     client.force_login(viewer)
-    url = reverse("buyers:impact", args=[company.pk])
+    url = reverse("company_impact:impact", args=[company.pk])
 
     narrowed = client.get(url, {"agreement": agreement.pk, "date_from": RECENTLY.isoformat()})
     outside = client.get(url, {"date_to": (RECENTLY - datetime.timedelta(days=1)).isoformat()})
@@ -346,11 +347,11 @@ def test_another_companys_member_gets_a_404(client, company, delivery_line):
     add_member(CompanyFactory(), other, CompanyRole.ADMIN)
     client.force_login(other)
 
-    assert client.get(reverse("buyers:impact", args=[company.pk])).status_code == 404
+    assert client.get(reverse("company_impact:impact", args=[company.pk])).status_code == 404
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(client, company):
-    response = client.get(reverse("buyers:impact", args=[company.pk]))
+    response = client.get(reverse("company_impact:impact", args=[company.pk]))
 
     assert response.status_code == 302 and response["Location"].startswith(reverse("account_login"))
 
@@ -364,19 +365,22 @@ def test_coordinators_and_group_managers_have_no_portal_statement(client, compan
 
     for user in (coordinator, manager):
         client.force_login(user)
-        assert client.get(reverse("buyers:impact", args=[company.pk])).status_code == 404
-        assert client.get(reverse("buyers:impact_home")).status_code == 404
+        assert client.get(reverse("company_impact:impact", args=[company.pk])).status_code == 404
+        assert client.get(reverse("company_impact:impact_home")).status_code == 404
 
 
 def test_the_impact_link_leads_a_member_to_their_company_or_lets_them_choose(client, company, viewer):
     client.force_login(viewer)
-    response = client.get(reverse("buyers:impact_home"))
-    assert response.status_code == 302 and response["Location"] == reverse("buyers:impact", args=[company.pk])
+    response = client.get(reverse("company_impact:impact_home"))
+    assert response.status_code == 302 and response["Location"] == reverse("company_impact:impact", args=[company.pk])
 
     second = CompanyFactory()
     add_member(second, viewer, CompanyRole.PURCHASER)
-    page = client.get(reverse("buyers:impact_home")).content.decode()
-    assert reverse("buyers:impact", args=[second.pk]) in page and reverse("buyers:impact", args=[company.pk]) in page
+    page = client.get(reverse("company_impact:impact_home")).content.decode()
+    assert (
+        reverse("company_impact:impact", args=[second.pk]) in page
+        and reverse("company_impact:impact", args=[company.pk]) in page
+    )
 
 
 def test_the_portal_navigation_links_to_the_statement(client, company, viewer):
@@ -384,4 +388,4 @@ def test_the_portal_navigation_links_to_the_statement(client, company, viewer):
 
     page = client.get(reverse("buyers:company", args=[company.pk])).content.decode()
 
-    assert f'href="{reverse("buyers:impact_home")}"' in page
+    assert f'href="{reverse("company_impact:impact_home")}"' in page

@@ -7,9 +7,9 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
+from income.impact import exports
 from marketplace.models import AuditEvent
-from producers import exports
-from tests.producers.test_impact import build_programme
+from tests.income.test_impact import build_programme
 
 pytestmark = pytest.mark.django_db
 
@@ -85,7 +85,7 @@ def test_the_households_xlsx_lists_the_same_rows(client, programme):
 
 
 def test_a_name_that_looks_like_a_formula_is_neutralised(programme):
-    from producers import impact
+    from income.impact import figures as impact
 
     programme.h1.head_name = '=HYPERLINK("http://evil.example")'
     programme.h1.save()

@@ -28,9 +28,11 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from cms.models import Category
+from income.impact import figures as impact
+from income.models import HouseholdIncomeEntry
+from income.status import with_current_status
 from orders.models import Delivery, DeliveryLine, Invoice, Order, OrderLine, OrderStatus
-from producers import impact
-from producers.models import Household, HouseholdIncomeEntry, IncomeSurvey, PovertySource, PovertyStatus
+from producers.models import Household, IncomeSurvey, PovertySource, PovertyStatus
 from tests.factories.accounts import UserFactory
 from tests.factories.buyers import CompanyFactory
 from tests.factories.households import GroupFactory, HouseholdFactory, assign
@@ -250,7 +252,7 @@ def test_an_odd_number_of_earners_takes_the_middle_uplift(programme):
 def test_the_figures_agree_with_the_household_status_the_household_page_shows(programme):
     expected = {
         h.code: (h.current_status, h.crossed_line, h.current_annual_income)
-        for h in Household.objects.with_current_status(END).filter(code__startswith="IMP-H")
+        for h in with_current_status(Household.objects.all(), END).filter(code__startswith="IMP-H")
     }
 
     rows = impact.drilldown(programme.coordinator, impact.ImpactFilters(**PERIOD), "enrolled")
@@ -433,7 +435,7 @@ def test_the_status_counts_take_a_constant_number_of_queries(programme, django_a
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_random_households_get_the_status_the_household_page_computes(programme, seed):
-    """The dashboard's set-based query restates HouseholdQuerySet.with_current_status (latest
+    """The dashboard's set-based query restates income.status.with_current_status (latest
     survey up to "as of", else the baseline; income after that measurement and within the year
     before). Households with and without a baseline date, with surveys before, inside and after
     the window, and cent amounts (sales and reversals) in several groups, for several "as of"
@@ -482,7 +484,7 @@ def test_random_households_get_the_status_the_household_page_computes(programme,
         programme.coordinator.__dict__.pop("_impact_scope", None)
         expected = {
             h.code: (h.current_status, h.current_annual_income)
-            for h in Household.objects.with_current_status(as_of).filter(code__in=codes)
+            for h in with_current_status(Household.objects.all(), as_of).filter(code__in=codes)
         }
         rows = impact.drilldown(programme.coordinator, impact.ImpactFilters(date_to=as_of), "enrolled")
         assert {

@@ -11,7 +11,7 @@ from producers.models import GroupMembership
 from tests.factories.accounts import UserFactory
 from tests.factories.households import HouseholdFactory, assign
 from tests.helpers import give_totp
-from tests.producers.test_impact import build_programme
+from tests.income.test_impact import build_programme
 
 pytestmark = pytest.mark.django_db
 
@@ -166,7 +166,7 @@ def test_the_period_inputs_keep_an_iso_date_whatever_the_language(client, progra
 
 
 def test_the_filter_selects_escape_labels_and_mark_the_chosen_option(programme):
-    from producers.views_impact import ImpactFilterForm
+    from income.impact.views import ImpactFilterForm
 
     programme.g2.name_th = 'กลุ่ม <b>"ทอผ้า"</b> & ข้าว'
     programme.g2.save()

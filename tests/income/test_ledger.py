@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
 from buyers.models import Company
+from income.models import HouseholdIncomeEntry
 from orders.models import Delivery, DeliveryLine, Order, OrderLine
-from producers.models import HouseholdIncomeEntry
 from tests.factories.households import HouseholdFactory
 from tests.factories.orders import make_product
 
@@ -100,11 +100,11 @@ def test_the_running_totals_follow_every_append(entry):
     appended one by one and in bulk, and the migration's backfill computes the same totals."""
     import importlib
 
-    from django.apps import apps
     from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
 
-    from producers.ledger_models import rollups_from_ledger, rollups_stored
-    from producers.models import GroupIncomeMonth, HouseholdGroupIncome
+    from income.ledger.models import rollups_from_ledger, rollups_stored
+    from income.models import GroupIncomeMonth, HouseholdGroupIncome
     from tests.factories.households import GroupFactory
 
     other_group = GroupFactory(province_code=entry.group.province_code)
@@ -142,6 +142,8 @@ def test_the_running_totals_follow_every_append(entry):
     GroupIncomeMonth.objects.all().delete()
     HouseholdGroupIncome.objects.all().delete()
     migration = importlib.import_module("producers.migrations.0008_ledger_rollups")
+    # The models as they were at that migration (the ledger was producers' then; income's now).
+    apps = MigrationLoader(connection).project_state(("producers", "0008_ledger_rollups")).apps
     migration.backfill(apps, type("Editor", (), {"connection": connection})())
     assert rollups_stored() == expected
 
@@ -155,7 +157,7 @@ def test_check_ledger_totals_finds_and_repairs_totals_left_behind(entry):
     from django.core.management import CommandError, call_command
     from django.utils.translation import gettext
 
-    from producers.models import GroupIncomeMonth
+    from income.models import GroupIncomeMonth
 
     out = io.StringIO()
     call_command("check_ledger_totals", stdout=out)

@@ -13,15 +13,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from buyers.models import CompanyRole
+from income.ledger import services as ledger
+from income.ledger.models import Contribution, HouseholdIncomeEntry, Payout
 from marketplace.models import AuditEvent
 from orders import fulfilment, payments
 from orders import services as order_services
 from orders.fulfilment import LineDecision
 from orders.models import Delivery, Invoice, Refund
 from orders.stripe_fake import FAKE
-from producers import ledger
 from producers import services as producer_services
-from producers.ledger_models import Contribution, HouseholdIncomeEntry, Payout
 from producers.models import GroupMembership
 from tests.factories.accounts import UserFactory
 from tests.factories.buyers import CompanyFactory, add_member

@@ -10,16 +10,16 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from income.ledger.models import Contribution, Payout
 from marketplace.models import AuditEvent
 from producers import services as producer_services
-from producers.ledger_models import Contribution, Payout
 from producers.models import GroupMembership, IncomeSurvey, PovertySource
 from tests.factories.accounts import UserFactory
 from tests.factories.households import GroupFactory, HouseholdFactory, assign
 from tests.helpers import give_totp
 
 # The ledger fixtures (a rice group with three consenting households, a paid marketplace delivery…)
-from tests.producers.test_ledger_services import (  # noqa: F401
+from tests.income.test_ledger_services import (  # noqa: F401
     _english_and_fake_stripe,
     accept,
     company,
@@ -64,7 +64,7 @@ def delivery(company, rice, manager):
 
 
 def contributions_url(delivery):
-    return reverse("producers_admin:delivery_contributions", args=[delivery.pk])
+    return reverse("ledger:delivery_contributions", args=[delivery.pk])
 
 
 def q(delivery, household):
@@ -138,7 +138,7 @@ def test_coordinators_read_and_other_groups_get_nothing(client, coordinator, oth
 
 
 def payouts_url(household):
-    return reverse("producers_admin:household_payouts", args=[household.pk])
+    return reverse("ledger:household_payouts", args=[household.pk])
 
 
 def test_the_treasurer_records_a_payout(client, earned, group, treasurer):
@@ -171,12 +171,12 @@ def test_a_manager_does_not_record_payouts_where_there_is_a_treasurer(client, ea
 
 
 def statement_url(household, **params):
-    url = reverse("producers_admin:household_statement", args=[household.pk])
+    url = reverse("ledger:household_statement", args=[household.pk])
     return url + ("?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else "")
 
 
 def test_the_statement_lists_income_and_payouts_in_thai(client, earned, group, treasurer):
-    from producers import ledger
+    from income.ledger import services as ledger
 
     ledger.payout_record(
         household=earned,

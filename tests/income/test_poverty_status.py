@@ -1,4 +1,4 @@
-"""Where a household stands now (HouseholdQuerySet.with_current_status), at the boundaries."""
+"""Where a household stands now (income.status.with_current_status), at the boundaries."""
 
 import datetime
 from decimal import Decimal
@@ -6,8 +6,10 @@ from decimal import Decimal
 import pytest
 
 from buyers.models import Company
+from income.models import HouseholdIncomeEntry
+from income.status import with_current_status
 from orders.models import Delivery, DeliveryLine, Order, OrderLine
-from producers.models import Household, HouseholdIncomeEntry, IncomeSurvey, PovertyLine, PovertySource, PovertyStatus
+from producers.models import Household, IncomeSurvey, PovertyLine, PovertySource, PovertyStatus
 from tests.factories.households import HouseholdFactory
 from tests.factories.orders import make_product
 
@@ -19,7 +21,7 @@ LINE_FOR_FOUR = Decimal("3078") * 12 * 4
 
 
 def current(household):
-    return Household.objects.with_current_status(TODAY).get(pk=household.pk)
+    return with_current_status(Household.objects.all(), TODAY).get(pk=household.pk)
 
 
 def survey(household, *, income, members=4, on=datetime.date(2026, 6, 1)):

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from producers.settlement import split_exact
+from income.ledger.settlement import split_exact
 
 amounts = st.decimals(min_value=Decimal("0"), max_value=Decimal("10000000"), places=2)
 quantities = st.decimals(min_value=Decimal("0.001"), max_value=Decimal("100000"), places=3)

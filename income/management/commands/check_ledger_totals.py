@@ -9,7 +9,7 @@ Exit status 1 when they differ; --repair writes them again from the ledger.
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from producers.ledger_models import rollups_from_ledger, rollups_rebuild, rollups_stored
+from income.ledger.models import rollups_from_ledger, rollups_rebuild, rollups_stored
 
 
 class Command(BaseCommand):

@@ -46,6 +46,11 @@ class Command(BaseCommand):
                 companies=companies["company_list"],
                 coordinator=users["coordinator"],
             )
+            from income import demo as income_demo
+
+            income = income_demo.seed(purchaser=users["company_purchaser"], companies=companies["company_list"])
+            offtake["deliveries"] += income["deliveries"]
+            offtake["payouts"] = income["payouts"]
         self.stdout.write(self.style.SUCCESS(f"Demo accounts (password for all: {DEMO_PASSWORD}):"))
         for email, _name, role in DEMO_ACCOUNTS:
             self.stdout.write(f"  {role:<18} {email}")
