@@ -1,11 +1,11 @@
-"""GET /impact: the company's impact statement (buyers.impact.statement), suppressed exactly as in
+"""GET /impact: the company's impact statement (income.company_impact.statement), suppressed exactly as in
 the portal: a suppressed figure is {"value": null, "suppressed": true, "display": "<5"}."""
 
 from __future__ import annotations
 
 from ninja import Field, Query, Router, Schema
 
-from buyers import impact
+from income.company_impact import statement as impact
 
 from .agreements import agreement_for_key
 from .base import ProblemSchema, require_scope

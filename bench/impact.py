@@ -8,7 +8,7 @@ created and dropped here; skipped with a note when the server is not there). Eac
 half the data (households, groups, ledger entries in the ratio 100 : 1 : 1,000), times the
 dashboard, inserts the other half and times it again, so the output says how the cost grows when
 the data doubles. What is timed is the server's work for one dashboard page of a coordinator who
-covers the whole province: the selector calls (producers.impact.impact_summary) and the full page
+covers the whole province: the selector calls (income.impact.figures.impact_summary) and the full page
 (Django test client: view + template render).
 """
 
@@ -157,15 +157,9 @@ def _insert(world, first: int, last: int) -> None:
     import geothai
     from django.utils import timezone
 
+    from income.models import HouseholdIncomeEntry
     from orders.models import Delivery, DeliveryLine, Order, OrderLine
-    from producers.models import (
-        Enrolment,
-        Household,
-        HouseholdIncomeEntry,
-        IncomeSurvey,
-        PovertySource,
-        ProducerGroup,
-    )
+    from producers.models import Enrolment, Household, IncomeSurvey, PovertySource, ProducerGroup
 
     rng = random.Random(first)
     districts = [d.code for d in geothai.districts("46")]
@@ -311,7 +305,7 @@ def _measure(world, runs: int = 3):
     from django.test import Client
     from django.urls import reverse
 
-    from producers import impact
+    from income.impact import figures as impact
 
     coordinator = world["coordinator"]
 

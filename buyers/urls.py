@@ -4,7 +4,7 @@ statement here; agreements, orders and their documents in orders/buyer_urls.py, 
 
 from django.urls import path
 
-from . import views, views_api_keys, views_impact
+from . import views, views_api_keys
 
 app_name = "buyers"
 
@@ -15,8 +15,6 @@ urlpatterns = [
         "companies/<int:pk>/invitations/<int:invitation_pk>/revoke/", views.invitation_revoke, name="invitation_revoke"
     ),
     path("companies/<int:pk>/members/<int:membership_pk>/remove/", views.member_remove, name="member_remove"),
-    path("companies/<int:pk>/impact/", views_impact.impact_statement, name="impact"),
-    path("impact/", views_impact.impact_home, name="impact_home"),
     path("api-keys/", views_api_keys.api_keys_home, name="api_keys_home"),
     path("companies/<int:pk>/api-keys/", views_api_keys.api_key_list, name="api_keys"),
     path("companies/<int:pk>/api-keys/<int:key_pk>/revoke/", views_api_keys.api_key_revoke, name="api_key_revoke"),

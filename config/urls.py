@@ -26,8 +26,10 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("accounts/", include("allauth.urls")),
-    # The buyer portal: company pages from buyers, agreements and orders from orders (above buyers).
+    # The buyer portal: company pages from buyers, agreements and orders from orders (above buyers),
+    # the company impact statement from income.
     path("buyer/", include(([*buyer_portal_urls.urlpatterns, *order_portal_urls.urlpatterns], "buyers"))),
+    path("buyer/", include("income.company_impact.urls")),
     path("cart/", include("orders.cart_urls")),
     path("admin/login/", AdminLoginRedirect.as_view(), name="wagtailadmin_login_redirect"),
     path("admin/", include(wagtailadmin_urls)),

@@ -19,7 +19,7 @@ from buyers.forms import InvitationForm
 from buyers.models import CompanyRole
 from marketplace import access, audit
 
-from . import fulfilment, selectors, services
+from . import fulfilment, hooks, selectors, services
 from .forms import AmendmentForm, ConfirmForm, DeclineForm, DeliveryForm, GroupCancelForm, TerminateForm
 from .models import AgreementAmendment, AgreementState, Invoice, OrderStatus
 from .permissions import agreement_policy, company_policy, incoming_order_policy
@@ -164,6 +164,11 @@ def order_detail(request, pk, decline_form=None, delivery_form=None, cancel_form
     is_manager = selectors.can_answer_order(request.user, order)
     lines = list(selectors.order_lines_with_progress(order))
     can_deliver = is_manager and order.status == OrderStatus.CONFIRMED and any(line.open_quantity > 0 for line in lines)
+    can_see_suppliers = selectors.can_see_suppliers(request.user, order)
+    deliveries = list(selectors.deliveries_of(order))
+    if can_see_suppliers:
+        for delivery in deliveries:  # where the group says who supplied it (a page of a higher app)
+            delivery.suppliers_url = next(filter(None, hooks.fire(hooks.DELIVERY_SUPPLIERS_URL, delivery=delivery)), "")
     context = {
         "order": order,
         "lines": lines,
@@ -172,9 +177,9 @@ def order_detail(request, pk, decline_form=None, delivery_form=None, cancel_form
         "confirm_form": ConfirmForm(),
         "decline_form": decline_form or DeclineForm(),
         "can_deliver": can_deliver,
-        "can_see_suppliers": selectors.can_see_suppliers(request.user, order),
+        "can_see_suppliers": can_see_suppliers,
         "delivery_form": delivery_form or (DeliveryForm(lines=lines) if can_deliver else None),
-        "deliveries": selectors.deliveries_of(order),
+        "deliveries": deliveries,
         "invoices": selectors.invoices_of(order),
         "refunds": order.refunds.all(),
         "can_cancel": fulfilment.can_group_cancel(order) and selectors.can_cancel_as_group(request.user, order),

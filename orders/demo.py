@@ -12,47 +12,25 @@ delivery): the first is partly delivered, accepted and its invoice paid; the sec
 full and accepted with a rejection, its invoice open; the third delivered, accepted and invoiced
 with its dates moved back so that the invoice is overdue.
 
-Then the money reaches the households (`_seed_settlement`, only while none of the agreement's
-deliveries has contributions): earlier call-offs of the last three months are carried through
-delivery, acceptance, the invoice and its payment (the fake Stripe's `invoice.paid` delivered to
-our own webhook), and the group records which of its households supplied each delivery, which
-settles it into their income ledger (producers.ledger) on the day the invoice was paid. The
-deliveries still awaiting payment get their contributions too, and wait. The purchaser's company
-also buys from two more groups on the marketplace, paid by card through the fake checkout page
-(`_seed_marketplace`). Finally the groups pay most of what they owe their households
-(`_seed_payouts`): some in full, some in part, some not yet.
-
-Stripe's clock cannot be turned back, so the dates the services wrote (placed, delivered,
-accepted, invoiced, paid) are moved back with plain updates BEFORE the contributions settle each
-delivery: the ledger, which is never edited, then carries the right day from the start."""
+Then income.demo carries earlier call-offs through to payment and the money to the households
+(the ledger is income's); it uses `_ago`, `_manager_of`, `_first_product` and `_pay_invoice` from
+here."""
 
 from __future__ import annotations
 
 import datetime
-import random
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 from cms.models import ProducerGroupPage, ProductPage
-from producers import ledger
-from producers.models import (
-    Contribution,
-    GroupMembership,
-    Household,
-    HouseholdIncomeEntry,
-    Institution,
-    Payout,
-    ProducerGroup,
-)
-from producers.settlement import split_exact
+from producers.models import GroupMembership, Institution, ProducerGroup
 
 from . import fulfilment, services
 from .fulfilment import LineDecision
-from .models import AgreementLine, Checkout, Delivery, Invoice, Order, OrderStatus, PurchaseAgreement
+from .models import AgreementLine, Delivery, Invoice, OrderStatus, PurchaseAgreement
 
 # code, title, company index (buyers.demo.COMPANIES), [(group code, committed, price, min, max)]
 AGREEMENTS = [
@@ -104,9 +82,9 @@ def _first_product(group: ProducerGroup) -> ProductPage | None:
 @transaction.atomic
 def seed(*, purchaser, companies: list, coordinator=None) -> dict:
     """Returns {"agreements": created this run, "call_offs": orders created this run,
-    "deliveries": deliveries recorded this run, "payouts": payouts recorded this run,
-    "skipped": [codes left out because their products do not exist yet]}."""
-    figures = {"agreements": 0, "call_offs": 0, "deliveries": 0, "payouts": 0, "skipped": []}
+    "deliveries": deliveries recorded this run, "skipped": [codes left out because their products
+    do not exist yet]}."""
+    figures = {"agreements": 0, "call_offs": 0, "deliveries": 0, "skipped": []}
     institution = Institution.objects.filter(code="KSU").first()
     if institution is None:
         figures["skipped"] = [code for code, *_ in AGREEMENTS]
@@ -151,14 +129,6 @@ def seed(*, purchaser, companies: list, coordinator=None) -> dict:
             figures["call_offs"] += _seed_call_offs(agreement, purchaser if company_index == 0 else None)
         if not Delivery.objects.filter(order__agreement=agreement).exists():
             figures["deliveries"] += _seed_fulfilment(agreement, index)
-        if (
-            agreement.terminated_at is None
-            and not Contribution.objects.filter(delivery_line__delivery__order__agreement=agreement).exists()
-        ):
-            figures["deliveries"] += _seed_settlement(agreement, index, purchaser if company_index == 0 else None)
-    if purchaser is not None and companies:
-        figures["deliveries"] += _seed_marketplace(companies[0], purchaser)
-    figures["payouts"] = _seed_payouts()
     return figures
 
 
@@ -249,50 +219,8 @@ def _seed_fulfilment(agreement: PurchaseAgreement, index: int) -> int:
     return 1
 
 
-# --- From paid goods to household income ----------------------------------------------------
-
-# Earlier call-offs of this year's agreements, carried through to payment:
-# (agreement line index, days ago placed, delivered, paid). Each orders the line's maximum.
-HISTORY = [
-    (0, 85, 78, 70),
-    (1, 75, 68, 58),
-    (0, 60, 52, 44),
-    (1, 45, 38, 30),
-    (0, 30, 24, 16),
-]
-# (group code, quantity) bought by the purchaser's company on the marketplace, 20 days ago.
-MARKETPLACE = [("KSU-RICE-KASETWISAI", "600"), ("KSU-SILK-SELAPHUM", "12")]
-MARKETPLACE_DAYS_AGO = 20
-
-
 def _ago(days: int) -> datetime.datetime:
     return timezone.now() - datetime.timedelta(days=days)
-
-
-def _whole_split(total: Decimal, weights: list[int]) -> list[Decimal]:
-    """`total` shared by the weights in whole units (largest remainder, ties by position), so a
-    household supplies whole pieces; quantities with decimals are shared to the gram."""
-    pairs = list(enumerate(Decimal(w) for w in weights))
-    if total != total.to_integral_value():
-        parts = ledger.split_quantity(total, pairs)
-        return [parts[i] for i in range(len(weights))]
-    # split_exact shares hundredths: a hundredth of the total, shared, is whole units ÷ 100.
-    parts = split_exact(total / 100, pairs)
-    return [(parts[i] * 100).quantize(Decimal(1)) for i in range(len(weights))]
-
-
-def _contribute(delivery: Delivery, rng, actor) -> None:
-    """The group records who supplied each line of the delivery: 6 to 12 of its core households
-    (three in four of those who may be credited; the rest rarely supply), in uneven shares. The
-    ledger settles the delivery at once if it is accepted and paid."""
-    eligible = list(ledger.eligible_households(delivery.order.group).values_list("pk", flat=True))
-    core = [pk for n, pk in enumerate(eligible) if n % 4 != 3] or eligible
-    rows = {}
-    for line in delivery.lines.order_by("pk"):
-        chosen = sorted(rng.sample(core, min(len(core), rng.randint(6, 12))))
-        shares = _whole_split(line.quantity, [rng.randint(1, 4) for _ in chosen])
-        rows[line.pk] = {pk: share for pk, share in zip(chosen, shares, strict=True) if share > 0}
-    ledger.contributions_record(delivery=delivery, rows=rows, actor=actor)
 
 
 def _pay_invoice(invoice: Invoice, method: str) -> None:
@@ -301,157 +229,3 @@ def _pay_invoice(invoice: Invoice, method: str) -> None:
     from .stripe_fake import FAKE
 
     stripe_demo.deliver_locally(FAKE.pay_invoice(invoice.stripe_invoice_id, method=method))
-
-
-def _seed_settlement(agreement: PurchaseAgreement, index: int, purchaser) -> int:
-    """Earlier call-offs delivered, accepted, invoiced and paid (HISTORY), then every delivery of
-    the agreement contributed: the paid ones settle, the others wait for payment. Returns the
-    deliveries recorded."""
-    rng = random.Random(2570 + index)
-    lines = list(agreement.lines.order_by("sort_order", "pk"))
-    terms = datetime.timedelta(days=agreement.payment_terms_days)
-    today = timezone.localdate()
-    recorded = 0
-    for number, (line_index, placed, delivered, paid) in enumerate(HISTORY, start=1):
-        agreement_line = lines[line_index]
-        try:
-            [order] = services.call_off_place(
-                agreement=agreement,
-                quantities={agreement_line.pk: agreement_line.max_per_call_off},
-                placed_by=purchaser,
-            )
-        except ValidationError:
-            break  # a database someone played in: the agreement has no room left for this history
-        manager = _manager_of(order.group_id)
-        services.order_confirm(order=order, actor=manager, note="ส่งได้ตามกำหนด")
-        order_line = order.lines.get()
-        delivery = fulfilment.delivery_record(
-            order=order,
-            quantities={order_line.pk: order_line.quantity},
-            delivered_on=today - datetime.timedelta(days=delivered),
-            note_number=f"DN-{order.pk:04d}-1",
-            note="ส่งมอบที่คลังสินค้าของบริษัท",
-            actor=manager,
-        )
-        [delivery_line] = delivery.lines.all()
-        fulfilment.delivery_accept(
-            delivery=delivery, decisions={delivery_line.pk: LineDecision(delivery_line.quantity)}, actor=purchaser
-        )
-        # Inside seed_demo's transaction the after-commit Stripe call has not run: issue now.
-        invoice = fulfilment.invoice_issue(Invoice.objects.get(delivery=delivery))
-        _pay_invoice(invoice, "promptpay" if number % 2 else "card")
-        Order.objects.filter(pk=order.pk).update(placed_at=_ago(placed))
-        Delivery.objects.filter(pk=delivery.pk).update(recorded_at=_ago(delivered), accepted_at=_ago(delivered - 1))
-        Invoice.objects.filter(pk=invoice.pk).update(
-            issued_at=_ago(delivered - 1),
-            due_date=today - datetime.timedelta(days=delivered - 1) + terms,
-            paid_at=_ago(paid),
-        )
-        recorded += 1
-    deliveries = Delivery.objects.filter(order__agreement=agreement, status=Delivery.Status.ACCEPTED).order_by("pk")
-    for delivery in deliveries.select_related("order"):
-        if delivery.lines.filter(accepted_quantity__gt=0).exists():
-            _contribute(delivery, rng, _manager_of(delivery.order.group_id))
-    return recorded
-
-
-def _seed_marketplace(company, purchaser) -> int:
-    """The purchaser's company buys from two more groups in one cart, pays by card on the fake
-    Stripe page (its webhook marks the checkout paid), and the groups deliver; the households who
-    supplied the goods are recorded. Once: only while the company has no marketplace order."""
-    from . import stripe_demo
-    from .cart import cart_add
-    from .checkout import checkout_start
-    from .models import Cart
-    from .stripe_fake import FAKE
-
-    if Order.objects.filter(company=company, kind=Order.Kind.MARKETPLACE).exists():
-        return 0
-    products = []
-    for group_code, quantity in MARKETPLACE:
-        group = ProducerGroup.objects.filter(code=group_code).first()
-        product = _first_product(group) if group else None
-        if product is None:
-            return 0
-        products.append((product, Decimal(quantity)))
-    cart, _created = Cart.objects.get_or_create(user=purchaser)
-    for product, quantity in products:
-        cart_add(cart=cart, product=product, quantity=quantity)
-    checkout = checkout_start(
-        cart=cart,
-        company=company,
-        user=purchaser,
-        success_url_builder=lambda c: f"/cart/checkout/{c.reference}/",
-        cancel_url_builder=lambda c: f"/cart/checkout/{c.reference}/",
-    )
-    stripe_demo.deliver_locally(FAKE.complete_session(checkout.stripe_session_id, method="card"))
-    Checkout.objects.filter(pk=checkout.pk).update(
-        created_at=_ago(MARKETPLACE_DAYS_AGO), paid_at=_ago(MARKETPLACE_DAYS_AGO)
-    )
-    rng = random.Random(2580)
-    today = timezone.localdate()
-    recorded = 0
-    for order in checkout.orders.order_by("pk"):
-        manager = _manager_of(order.group_id)
-        services.order_confirm(order=order, actor=manager, note="มีสินค้าพร้อมส่ง")
-        delivery = fulfilment.delivery_record(
-            order=order,
-            quantities={line.pk: line.quantity for line in order.lines.all()},
-            delivered_on=today - datetime.timedelta(days=MARKETPLACE_DAYS_AGO - 4),
-            note_number=f"DN-{order.pk:04d}-1",
-            note="ส่งทางไปรษณีย์",
-            actor=manager,
-        )
-        fulfilment.delivery_accept(
-            delivery=delivery,
-            decisions={line.pk: LineDecision(line.quantity) for line in delivery.lines.all()},
-            actor=purchaser,
-        )
-        Order.objects.filter(pk=order.pk).update(placed_at=_ago(MARKETPLACE_DAYS_AGO))
-        Delivery.objects.filter(pk=delivery.pk).update(
-            recorded_at=_ago(MARKETPLACE_DAYS_AGO - 4), accepted_at=_ago(MARKETPLACE_DAYS_AGO - 5)
-        )
-        _contribute(delivery, rng, manager)
-        recorded += 1
-    return recorded
-
-
-def _seed_payouts() -> int:
-    """Each group with income to hand out and no payouts yet pays its households a few days after
-    their last sale: seven in ten in full, two in ten half, one in ten not yet. One aggregate
-    query per group; each payout goes through `ledger.payout_record` (never above the balance)."""
-    from django.db.models import Max, Sum
-
-    rng = random.Random(2590)
-    today = timezone.localdate()
-    methods = [Payout.Method.CASH, Payout.Method.PROMPTPAY, Payout.Method.BANK_TRANSFER]
-    count = 0
-    groups = ProducerGroup.objects.filter(code__startswith="KSU-").order_by("code")
-    for group in groups:
-        if Payout.objects.filter(group=group).exists():
-            continue
-        balances = (
-            HouseholdIncomeEntry.objects.filter(group=group)
-            .values("household")
-            .annotate(total=Sum("amount"), last=Max("earned_on"))
-            .order_by("household")
-        )
-        manager = _manager_of(group.pk)
-        households = Household.objects.in_bulk([row["household"] for row in balances])
-        for row in balances:
-            draw, method = rng.random(), rng.choice(methods)
-            if row["total"] <= 0 or draw >= 0.9:
-                continue
-            amount = row["total"] if draw < 0.7 else (row["total"] / 2).quantize(Decimal("0.01"))
-            paid_on = min(today, row["last"] + datetime.timedelta(days=rng.randint(2, 9)))
-            ledger.payout_record(
-                household=households[row["household"]],
-                group=group,
-                amount=amount,
-                method=method,
-                paid_on=paid_on,
-                actor=manager,
-                reference="" if method == Payout.Method.CASH else f"DEMO-{group.pk:02d}{row['household']:05d}",
-            )
-            count += 1
-    return count

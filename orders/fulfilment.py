@@ -36,9 +36,8 @@ from django.utils.translation import gettext as _
 
 from marketplace import audit
 from marketplace.money import format_baht
-from producers import ledger
 
-from . import emails, stock
+from . import emails, hooks, stock
 from .models import (
     ZERO,
     Delivery,
@@ -310,7 +309,7 @@ def delivery_accept(
                 actor=actor,
             )
         transaction.on_commit(lambda: emails.delivery_accepted(delivery))
-        ledger.settle_delivery(delivery)  # a paid marketplace order's households are credited now
+        hooks.fire(hooks.DELIVERY_ACCEPTED, delivery=delivery)  # a paid marketplace order is settled now
         order_complete_if_settled(order)
     return delivery
 
@@ -391,7 +390,7 @@ def invoice_issue(invoice: Invoice) -> Invoice:
         invoice.due_date = result.due_date or timezone.localdate() + datetime.timedelta(days=terms)
         invoice.status = Invoice.Status.PAID if result.status == "paid" else Invoice.Status.OPEN
         invoice.save(update_fields=["stripe_invoice_id", "hosted_invoice_url", "due_date", "status"])
-        ledger.settle_invoice(invoice)  # Stripe may answer "paid" at once (no invoice.paid event follows)
+        hooks.fire(hooks.INVOICE_ISSUED, invoice=invoice)  # may be paid at once: no invoice.paid follows
         if order.payment_status != PaymentStatus.INVOICED and invoice.status == Invoice.Status.OPEN:
             order_transition(
                 order=order, to=PaymentStatus.INVOICED, field="payment_status", actor=None, note=invoice.number

@@ -25,9 +25,8 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from marketplace import audit
-from producers import ledger
 
-from . import payment_emails, stock
+from . import hooks, payment_emails, stock
 from .fulfilment import order_complete_if_settled
 from .models import Checkout, Invoice, Order, OrderStatus, PaymentStatus, Refund
 from .services import order_transition
@@ -84,7 +83,7 @@ def checkout_paid(*, checkout: Checkout, payment_intent_id: str, method: str = "
                 order_transition(order=order, to=PaymentStatus.PAID, field="payment_status", actor=None)
             if order.status == OrderStatus.PENDING_PAYMENT:
                 order_transition(order=order, to=OrderStatus.PLACED, actor=None)
-            ledger.settle_order(order)  # deliveries accepted before the money arrived (rare)
+            hooks.fire(hooks.ORDER_PAID, order=order)  # deliveries accepted before the money arrived (rare)
         audit.record(
             "checkout.paid",
             checkout,
@@ -190,7 +189,7 @@ def invoice_paid(*, invoice: Invoice) -> Invoice:
         invoice.save(update_fields=["status", "paid_at", "last_payment_error"])
         _settle_invoiced_order(invoice, note=invoice.number)
         audit.record("invoice.paid", invoice, actor=None, details={"number": invoice.number})
-        ledger.settle_invoice(invoice)  # the call-off's households are credited for this delivery
+        hooks.fire(hooks.INVOICE_PAID, invoice=invoice)  # the call-off's households are credited
         # The last invoice of a fully delivered and accepted call-off completes it.
         order_complete_if_settled(invoice.order)
     return invoice
@@ -259,5 +258,5 @@ def charge_refunded(*, refunds: list[dict]) -> list[Refund]:
             total = paid_total(order)
             if order.payment_status == PaymentStatus.PAID and total and refunded >= total:
                 order_transition(order=order, to=PaymentStatus.REFUNDED, field="payment_status", actor=None)
-        ledger.refunds_reverse(updated)  # refunds of settled deliveries append reversing entries
+        hooks.fire(hooks.REFUNDS_UPDATED, refunds=updated)  # refunds of settled deliveries are reversed
     return updated

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_ledger
+from . import views
 
 app_name = "producers_admin"
 
@@ -11,7 +11,4 @@ urlpatterns = [
     path("consents/<int:pk>/evidence/", views.consent_evidence, name="consent_evidence"),
     path("households/export.csv", views.households_export, name="households_export"),
     path("groups/<int:pk>/verification/", views.group_verification, name="group_verification"),
-    path("deliveries/<int:pk>/contributions/", views_ledger.delivery_contributions, name="delivery_contributions"),
-    path("households/<int:pk>/payouts/", views_ledger.household_payouts, name="household_payouts"),
-    path("households/<int:pk>/statement/", views_ledger.household_statement, name="household_statement"),
 ]

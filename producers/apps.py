@@ -12,7 +12,6 @@ class ProducersConfig(AppConfig):
         from marketplace import access, audit
 
         from . import log_labels, selectors
-        from .ledger_models import Payout
         from .models import GroupMembership, Household
         from .permissions import POLICIES
 
@@ -25,18 +24,12 @@ class ProducersConfig(AppConfig):
         for policy in POLICIES:
             register_permission_policy(policy.model, policy)
         # Households are personal data: the audit trail names them by id and shows their events
-        # only to those who may see them (payouts are about one household each).
+        # only to those who may see them (records about one household register in their apps).
         audit.register_personal_kind(
             audit.PersonalKind(
                 object_type=Household._meta.label_lower,
                 visible=selectors.households_visible_to,
                 identifying_keys=frozenset({"code", "name"}),
                 reference_key="household",
-            )
-        )
-        audit.register_personal_kind(
-            audit.PersonalKind(
-                object_type=Payout._meta.label_lower,
-                visible=lambda user: Payout.objects.filter(household__in=selectors.households_visible_to(user)),
             )
         )

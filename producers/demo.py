@@ -5,7 +5,7 @@ random seed makes every run produce the same figures.
 
 The follow-up survey is dated `FOLLOW_UP_DAYS_AGO`, just before this year's agreements began
 (orders.demo), so what the households earned through the marketplace since is added on top of it
-by `HouseholdQuerySet.with_current_status`: together they lift some households over the line and
+by the current poverty status (income.status): together they lift some households over the line and
 leave others poor or very poor."""
 
 import datetime

@@ -9,10 +9,14 @@ from django.db.models.signals import pre_save
 from django.utils import translation
 from django.utils.text import capfirst
 
-# Models whose str() carries a household's code (model names, as in ContentType.model).
-PERSONAL_MODELS = frozenset(
-    {"household", "enrolment", "consent", "incomesurvey", "contribution", "householdincomeentry", "payout"}
-)
+# Models whose str() carries a household's code, as (app label, model name) of their ContentType.
+# Apps above producers add theirs with `register_personal_model` (income: its ledger models).
+PERSONAL_MODELS = {("producers", name) for name in ("household", "enrolment", "consent", "incomesurvey")}
+
+
+def register_personal_model(model) -> None:
+    """Label the history entries of `model` by kind and id too: call from the app's `ready()`."""
+    PERSONAL_MODELS.add((model._meta.app_label, model._meta.model_name))
 
 
 def neutral_label(model, object_id) -> str:
@@ -23,7 +27,7 @@ def neutral_label(model, object_id) -> str:
 
 def _relabel(sender, instance, **kwargs):
     content_type = instance.content_type
-    if content_type.app_label == "producers" and content_type.model in PERSONAL_MODELS:
+    if (content_type.app_label, content_type.model) in PERSONAL_MODELS:
         model = content_type.model_class()
         if model is not None:
             instance.label = neutral_label(model, instance.object_id)

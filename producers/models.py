@@ -4,7 +4,6 @@ Household rows are personal data (PDPA). Read them only through `producers.selec
 scopes them to the user; never through `Household.objects` in a view.
 """
 
-import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -13,7 +12,6 @@ from django.core.files.storage import storages
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -250,80 +248,6 @@ class HouseholdQuerySet(models.QuerySet):
                 ),
                 default=models.Value(PovertyStatus.ABOVE),
                 output_field=models.CharField(),
-            )
-        )
-
-    def with_current_status(self, today: datetime.date | None = None):
-        """Annotate, in the database, what the household earns now and where that puts it:
-
-        - `current_annual_income`: the newest income survey's annual income (else the baseline),
-          plus marketplace income the household earned after that measurement and within the last
-          12 months (earlier marketplace income is in the survey already, or too old to count);
-        - `current_members`: members at that survey (else the household's count);
-        - `current_status` against the poverty line of today's year (the latest published), and
-          `crossed_line`: poor or very poor at baseline, at or above the line now.
-
-        Compares annual figures to avoid dividing: income < line × 12 × members."""
-
-        today = today or timezone.localdate()
-        money = models.DecimalField(max_digits=14, decimal_places=2)
-        survey = IncomeSurvey.objects.filter(household=models.OuterRef("pk"), surveyed_on__lte=today).order_by(
-            "-surveyed_on", "-pk"
-        )
-        year_ago = today - datetime.timedelta(days=365)
-        measured_on = Coalesce(
-            models.Subquery(survey.values("surveyed_on")[:1]),
-            models.F("baseline_date"),
-            # No date for the baseline: it describes its year, so income from the year after counts.
-            Cast(
-                Concat(Cast(models.F("baseline_year"), models.CharField()), models.Value("-12-31")), models.DateField()
-            ),
-        )
-        earned = (
-            HouseholdIncomeEntry.objects.filter(
-                Q(earned_on__gt=models.OuterRef("measured_on")),
-                household=models.OuterRef("pk"),
-                earned_on__gt=year_ago,
-                earned_on__lte=today,
-            )
-            .order_by()
-            .values("household")
-            .annotate(total=models.Sum("amount"))
-            .values("total")
-        )
-        line = PovertyLine.for_year(today.year)
-        queryset = self.with_baseline_status().annotate(
-            measured_on=measured_on,
-            current_members=Coalesce(models.Subquery(survey.values("members")[:1]), models.F("members")),
-            current_annual_income=models.ExpressionWrapper(
-                Coalesce(models.Subquery(survey.values("annual_income")[:1]), models.F("baseline_annual_income"))
-                + Coalesce(models.Subquery(earned, output_field=money), models.Value(Decimal("0")), output_field=money),
-                output_field=money,
-            ),
-        )
-        if line is None:
-            status = models.Value(PovertyStatus.UNKNOWN)
-        else:
-            annual_line = models.ExpressionWrapper(
-                models.Value(line.baht_per_person_month * 12) * models.F("current_members"), output_field=money
-            )
-            status = models.Case(
-                models.When(
-                    current_annual_income__lt=annual_line * VERY_POOR_SHARE, then=models.Value(PovertyStatus.VERY_POOR)
-                ),
-                models.When(current_annual_income__lt=annual_line, then=models.Value(PovertyStatus.POOR)),
-                default=models.Value(PovertyStatus.ABOVE),
-                output_field=models.CharField(),
-            )
-        return queryset.annotate(current_status=status).annotate(
-            crossed_line=models.Case(
-                models.When(
-                    baseline_status__in=[PovertyStatus.POOR, PovertyStatus.VERY_POOR],
-                    current_status=PovertyStatus.ABOVE,
-                    then=models.Value(True),
-                ),
-                default=models.Value(False),
-                output_field=models.BooleanField(),
             )
         )
 
@@ -585,4 +509,3 @@ class PovertyLine(models.Model):
 
 
 from .importing.models import HouseholdImport  # noqa
-from .ledger_models import Contribution, GroupIncomeMonth, HouseholdGroupIncome, HouseholdIncomeEntry, Payout  # noqa

@@ -12,10 +12,11 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from wagtail import hooks
 
 from marketplace import audit
 
-from . import ledger, selectors, services
+from . import selectors, services
 from .forms import ConsentForm, ErasureForm, HouseholdExportFilterForm, VerificationForm
 from .models import Household
 from .permissions import consent_policy, group_policy, household_policy
@@ -54,8 +55,14 @@ def household_detail(request, pk):
         "can_record_consent": consent_policy.user_has_permission(request.user, "record") and not household.is_erased,
         "can_erase": household_policy.user_has_permission(request.user, "erase") and not household.is_erased,
         "can_edit": household_policy.user_has_permission(request.user, "change") and not household.is_erased,
-        **ledger.poverty_panel(household),  # status now, its history and marketplace income by year
     }
+    # Panels of higher apps (income: poverty status over time), each a hook returning
+    # (template name, its context), called in registration order.
+    context["panels"] = []
+    for panel in hooks.get_hooks("producers_household_panels"):
+        template_name, panel_context = panel(request, household)
+        context.update(panel_context)
+        context["panels"].append(template_name)
     return TemplateResponse(request, "producers/admin/household_detail.html", context)
 
 

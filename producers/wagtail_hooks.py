@@ -5,7 +5,7 @@ from wagtail.admin.menu import MenuItem
 
 from marketplace import access
 
-from . import admin_urls, impact_urls
+from . import admin_urls
 from .importing import urls as import_urls
 from .viewsets import ProducersViewSetGroup
 
@@ -19,7 +19,6 @@ def register_producers_viewsets():
 def register_producers_admin_urls():
     return [
         path("producers/", include(admin_urls, namespace="producers_admin")),
-        path("impact/", include(impact_urls, namespace="impact")),
         *import_urls.get_urls(),
     ]
 
@@ -34,9 +33,3 @@ def household_import_menu_item():
     return CoordinatorMenuItem(
         _("Import households"), reverse("household_import:upload"), icon_name="upload", order=260
     )
-
-
-@hooks.register("register_admin_menu_item")
-def impact_dashboard_menu_item():
-    """Coordinators' impact dashboard (producers.views_impact); group managers get none."""
-    return CoordinatorMenuItem(_("Impact"), reverse("impact:dashboard"), icon_name="doc-full", order=265)

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "producers",
     "buyers",
     "orders",
+    "income",
     "api",
     "ninja",  # django-ninja: its bundled Swagger UI templates and static files (no CDN)
     "cms",

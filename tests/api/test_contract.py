@@ -16,10 +16,10 @@ from orders import fulfilment
 from producers import services as producer_services
 from producers.models import GroupMembership
 from tests.api.conftest import ApiClient, assert_problem, make_key
-from tests.buyers.test_impact import LIFTS, earn, households, paid_call_off
 from tests.factories.accounts import UserFactory
 from tests.factories.catalogue import make_group_page, make_product
 from tests.factories.orders import active_agreement, confirmed_call_off
+from tests.income.test_company_impact import LIFTS, earn, households, paid_call_off
 
 MONEY = re.compile(r"^-?\d+\.\d{2}$")
 QUANTITY = re.compile(r"^-?\d+\.\d{3}$")

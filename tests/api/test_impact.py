@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 
 from tests.api.conftest import assert_problem
-from tests.buyers.test_impact import LIFTS, earn, households, paid_call_off
 from tests.factories.orders import active_agreement
+from tests.income.test_company_impact import LIFTS, earn, households, paid_call_off
 
 pytestmark = pytest.mark.django_db
 

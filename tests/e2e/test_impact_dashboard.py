@@ -15,8 +15,9 @@ from django.db.models import Sum
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from income.models import HouseholdIncomeEntry
 from orders.models import DeliveryLine
-from producers.models import Household, HouseholdIncomeEntry, ProducerGroup
+from producers.models import Household, ProducerGroup
 
 from .test_household_import import SECRET, sign_in_with_totp
 

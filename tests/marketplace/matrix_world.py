@@ -31,16 +31,16 @@ from buyers import services as buyer_services
 from buyers.models import CompanyRole
 from cms.models import Category, Certification
 from cms.services import ensure_group_access
+from income.ledger import services as ledger
+from income.ledger.models import Payout
 from marketplace import audit
 from marketplace.models import AuditEvent
 from orders import fulfilment
 from orders import services as order_services
 from orders.fulfilment import LineDecision
 from orders.models import Invoice
-from producers import ledger
 from producers import services as producer_services
 from producers.importing.models import HouseholdImport
-from producers.ledger_models import Payout
 from producers.models import CoordinatorAssignment, GroupMembership, IncomeSurvey, PovertyLine, PovertySource
 from tests.factories.accounts import UserFactory
 from tests.factories.buyers import CompanyFactory, add_member

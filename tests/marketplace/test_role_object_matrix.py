@@ -116,8 +116,8 @@ TABLE: dict[str, dict | Entry | Skip] = {
     "buyers:company": {"pk": "company"},
     "buyers:invitation_revoke": P({"pk": "company", "invitation_pk": "invitation"}),
     "buyers:member_remove": P({"pk": "company", "membership_pk": "company_membership"}),
-    "buyers:impact": {"pk": "company"},
-    "buyers:impact_home": {},
+    "company_impact:impact": {"pk": "company"},
+    "company_impact:impact_home": {},
     "buyers:api_keys_home": {},
     "buyers:api_keys": {"pk": "company"},
     "buyers:api_key_revoke": P({"pk": "company", "key_pk": "api_key"}),
@@ -279,9 +279,9 @@ TABLE: dict[str, dict | Entry | Skip] = {
         queries=({}, {"group": "group"}, {"group": "=abc"}, {"province_code": "=45"})
     ),
     "producers_admin:group_verification": P({"pk": "group"}),
-    "producers_admin:delivery_contributions": P({"pk": "delivery"}),
-    "producers_admin:household_payouts": P({"pk": "household"}),
-    "producers_admin:household_statement": E({"pk": "household"}, queries=({}, {"group": "group"})),
+    "ledger:delivery_contributions": P({"pk": "delivery"}),
+    "ledger:household_payouts": P({"pk": "household"}),
+    "ledger:household_statement": E({"pk": "household"}, queries=({}, {"group": "group"})),
     "impact:dashboard": E(queries=({}, {"group": "group"}, {"province": "=45"})),
     "impact:drilldown": E({"figure": "=enrolled"}, queries=({}, {"group": "group"})),
     "impact:export_figures": {"fmt": "=csv"},
@@ -878,7 +878,7 @@ OWN_PAGES = [
     ("coordinator_p1", "producers_admin:household_detail", "household", "X", "household X"),
     ("manager_y", "orders_admin:order_detail", "call_off", "Y", "call-off Y"),
     ("member_b", "buyers:order_detail", "call_off", "Y", "call-off Y"),
-    ("manager_x", "producers_admin:household_payouts", "household", "X", "payout X"),
+    ("manager_x", "ledger:household_payouts", "household", "X", "payout X"),
     ("member_b", "buyers:api_keys", "company", "Y", "API key Y"),
 ]
 

@@ -53,7 +53,7 @@ def call_off_delivery(kalasin_group, kalasin_manager):
 
 
 def contributions_url(delivery):
-    return reverse("producers_admin:delivery_contributions", args=[delivery.pk])
+    return reverse("ledger:delivery_contributions", args=[delivery.pk])
 
 
 def test_a_coordinator_of_another_province_gets_no_contributions_page(

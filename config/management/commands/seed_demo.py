@@ -1,7 +1,5 @@
 """`manage.py seed_demo`: the demo site, built by each app's `demo` module in layer order. Lives in
-the project package because it calls every app (docs/architecture.md). When the `income` app
-lands, its demo (the ledger rows orders.demo records today through producers.ledger) is called
-here after orders'."""
+the project package because it calls every app (docs/architecture.md)."""
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -10,6 +8,7 @@ from django.db import transaction
 from buyers import demo as buyers_demo
 from cms import demo as cms_demo
 from cms.services import sync_all_group_access
+from income import demo as income_demo
 from marketplace import demo as marketplace_demo
 from marketplace.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from orders import demo as orders_demo
@@ -38,6 +37,10 @@ class Command(BaseCommand):
                 companies=companies["company_list"],
                 coordinator=users["coordinator"],
             )
+            # The money reaches the households: earlier call-offs paid, contributions, payouts.
+            income = income_demo.seed(purchaser=users["company_purchaser"], companies=companies["company_list"])
+            offtake["deliveries"] += income["deliveries"]
+            offtake["payouts"] = income["payouts"]
         self.stdout.write(self.style.SUCCESS(f"Demo accounts (password for all: {DEMO_PASSWORD}):"))
         for email, _name, role in DEMO_ACCOUNTS:
             self.stdout.write(f"  {role:<18} {email}")
