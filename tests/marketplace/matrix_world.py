@@ -18,6 +18,7 @@ import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import factory
 from allauth.mfa.models import Authenticator
 from django.utils import timezone
 from wagtail.contrib.redirects.models import Redirect
@@ -42,6 +43,12 @@ from orders.models import Invoice
 from producers import services as producer_services
 from producers.importing.models import HouseholdImport
 from producers.models import CoordinatorAssignment, GroupMembership, IncomeSurvey, PovertyLine, PovertySource
+from tests.factories import accounts as factories_accounts
+from tests.factories import buyers as factories_buyers
+from tests.factories import catalogue as factories_catalogue
+from tests.factories import households as factories_households
+from tests.factories import orders as factories_orders
+from tests.factories import pages as factories_pages
 from tests.factories.accounts import UserFactory
 from tests.factories.buyers import CompanyFactory, add_member
 from tests.factories.households import GroupFactory, HouseholdFactory, InstitutionFactory, assign
@@ -366,7 +373,26 @@ def _cross_area_household(world: World) -> None:
     world.objects["X"]["cross_household"] = household
 
 
+def _sequences_past_four_digits() -> None:
+    """Factory sequences count across the whole run: after a few thousand tests a product is
+    "ผ้าไหมแพรวาย้อมคราม 7319", which reads as household Y's citizen-ID digits. From here on
+    they are seven digits long, which no four-digit marker can match."""
+    modules = (
+        factories_accounts,
+        factories_buyers,
+        factories_catalogue,
+        factories_households,
+        factories_orders,
+        factories_pages,
+    )
+    for module in modules:
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, factory.base.BaseFactory) and value._meta.model:
+                value.reset_sequence(max(value._meta.next_sequence(), 1_000_000), force=True)
+
+
 def build() -> World:
+    _sequences_past_four_digits()
     world = World()
     users = world.users
     users["purchaser_a"] = UserFactory(email="purchaser.a@matrix.example")
