@@ -34,7 +34,7 @@ def demo_tax_id(n: int) -> str:
 
 
 @transaction.atomic
-def seed(*, purchaser) -> dict:
+def seed(*, purchaser, company_admin=None) -> dict:
     """Returns {"companies": created this run, "company_list": [Company, …] in the order above}."""
     created = 0
     companies = []
@@ -52,4 +52,7 @@ def seed(*, purchaser) -> dict:
         companies.append(company)
     if not CompanyMembership.objects.filter(user=purchaser, company=companies[0]).exists():
         services.membership_grant(user=purchaser, company=companies[0], role=CompanyRole.PURCHASER)
+    # An admin of the first company: makes API keys and invites staff.
+    if company_admin is not None and not CompanyMembership.objects.filter(user=company_admin).exists():
+        services.membership_grant(user=company_admin, company=companies[0], role=CompanyRole.ADMIN)
     return {"companies": created, "company_list": companies}

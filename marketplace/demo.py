@@ -14,6 +14,7 @@ DEMO_ACCOUNTS = [
     ("coordinator@demo.example", "อาจารย์สมหญิง ประสานงาน", "coordinator"),
     ("manager@demo.example", "นางบุญมี ใจดี", "producer_manager"),
     ("purchaser@demo.example", "คุณวิชัย จัดซื้อ", "company_purchaser"),
+    ("companyadmin@demo.example", "คุณศิริพร ผู้ดูแลบริษัท", "company_admin"),
 ]
 
 

@@ -31,7 +31,7 @@ class Command(BaseCommand):
             catalogue = cms_demo.seed()
             # Who edits and publishes each group's pages follows memberships and assignments.
             sync_all_group_access()
-            companies = buyers_demo.seed(purchaser=users["company_purchaser"])
+            companies = buyers_demo.seed(purchaser=users["company_purchaser"], company_admin=users["company_admin"])
             offtake = orders_demo.seed(
                 purchaser=users["company_purchaser"],
                 companies=companies["company_list"],
