@@ -14,7 +14,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from . import api_keys, selectors
@@ -28,7 +28,7 @@ class ApiKeyForm(forms.Form):
         help_text=gettext_lazy("Where the key is used, e.g. “SAP purchasing”."),
     )
     scopes = forms.MultipleChoiceField(
-        label=gettext_lazy("May"),
+        label=pgettext_lazy("api key permissions", "May"),
         choices=[
             (ApiKeyScope.READ, gettext_lazy("read the catalogue, agreements, orders and impact")),
             (ApiKeyScope.ORDER, gettext_lazy("place call-offs, cancel orders and accept deliveries")),

@@ -193,6 +193,16 @@ def test_the_portal_shows_last_use_and_why_a_key_stopped(client, pair, company, 
     assert "inactive" in page and "its creator is no longer an admin" in page
 
 
+def test_the_scopes_heading_in_thai_is_permissions_not_the_month(client, pair, company, company_admin):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "th"
+    client.force_login(company_admin)
+
+    page = client.get(keys_url(company)).content.decode()
+
+    assert "สิทธิ์" in page
+    assert "พฤษภาคม" not in page
+
+
 def test_an_admin_makes_a_key_with_an_expiry_date(client, company, company_admin):
     client.force_login(company_admin)
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
