@@ -624,10 +624,6 @@ TABLE: dict[str, dict | Entry | Skip] = {
     "wagtail_serve": E(url=page_url),
 }
 
-# Known leaks being fixed by others (issue 13); strict: the test says when a fix has landed.
-KNOWN_LEAKS: dict[str, str] = {}
-
-
 # --- Walking the resolver -----------------------------------------------------------------------
 
 
@@ -670,7 +666,6 @@ def test_every_url_pattern_has_an_entry():
     stale = [key for key in TABLE if key not in keys]
     assert not missing, f"URL patterns without an entry in TABLE: {missing}"
     assert not stale, f"TABLE entries for patterns that no longer exist: {stale}"
-    assert set(KNOWN_LEAKS) <= set(TABLE)
     for key, entry in TABLE.items():
         if isinstance(entry, Skip):
             assert entry.reason.strip(), key
@@ -836,14 +831,7 @@ def scopes_to_ask(entry: Entry, role: str) -> list[str]:
     return [foreign, OWN_SCOPE[foreign]]
 
 
-def _param(pattern: Pattern):
-    marks = []
-    if pattern.key in KNOWN_LEAKS:
-        marks.append(pytest.mark.xfail(strict=True, reason=f"leak being fixed: {KNOWN_LEAKS[pattern.key]}"))
-    return pytest.param(pattern, id=pattern.key, marks=marks)
-
-
-@pytest.mark.parametrize("pattern", [_param(p) for p in REQUESTED])
+@pytest.mark.parametrize("pattern", [pytest.param(p, id=p.key) for p in REQUESTED])
 def test_no_role_reads_a_foreign_object(pattern, world, marker_patterns):
     entry = TABLE.get(pattern.key)
     assert entry is not None, f"no TABLE entry for {pattern.key} ({pattern.route})"
