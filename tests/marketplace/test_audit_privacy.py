@@ -14,18 +14,13 @@ from marketplace.models import AuditEvent
 from producers.importing import applying, validation
 from producers.models import Household
 from tests.factories.accounts import UserFactory
-from tests.factories.households import GroupFactory, HouseholdFactory, InstitutionFactory, assign
+from tests.factories.households import GroupFactory, HouseholdFactory, InstitutionFactory
 from tests.factories.producers import csv_bytes, import_row, valid_citizen_id
 from tests.helpers import give_totp
 
 pytestmark = pytest.mark.django_db
 
 HOUSEHOLD = "producers.household"
-
-
-@pytest.fixture
-def kalasin_group(db):
-    return GroupFactory(code="KAL-SILK", province_code="46", district_code="4601", subdistrict_code="460101")
 
 
 @pytest.fixture
@@ -45,14 +40,6 @@ def roiet_household(db):
     return HouseholdFactory(
         code="HH-ROI-88", group=group, province_code="45", district_code="4501", subdistrict_code="450101"
     )
-
-
-@pytest.fixture
-def kalasin_coordinator(db):
-    user = UserFactory(email="kalasin.coordinator@example.org")
-    assign(user, province_code="46")
-    give_totp(user)
-    return user
 
 
 @pytest.fixture
