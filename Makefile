@@ -34,11 +34,17 @@ run: migrate
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# Two workers (these machines have 2 cores): pytest-xdist gives each its own test database.
+XDIST ?= -n 2 --dist loadfile
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -m "not e2e" --create-db $(PYTEST_ARGS)
+	@start=$$(date +%s); \
+	$(BIN)/python -m pytest -m "not e2e and not cluster" --create-db --timeout=600 $(XDIST) $(PYTEST_ARGS); \
+	status=$$?; echo "make test took $$(( $$(date +%s) - start )) s"; exit $$status
 
 e2e: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -m e2e --create-db $(PYTEST_ARGS)
+	@start=$$(date +%s); \
+	$(BIN)/python -m pytest -m e2e --create-db --timeout=600 $(PYTEST_ARGS); \
+	status=$$?; echo "make e2e took $$(( $$(date +%s) - start )) s"; exit $$status
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
