@@ -1,13 +1,15 @@
 """Emails about companies. Each goes out in the recipient's language (their account's preferred
-language when they have one, else the site default) and only after the transaction commits."""
+language when they have one, else the site default); it is queued in the outbox inside the
+transaction (marketplace.outbox) and sent after the commit, in the background."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import translation
+
+from marketplace import outbox
 
 
 def language_for_email(email: str) -> str:
@@ -16,8 +18,16 @@ def language_for_email(email: str) -> str:
 
 
 def send_invitation(*, invitation, accept_url: str) -> None:
-    with translation.override(language_for_email(invitation.email)):
+    language = language_for_email(invitation.email)
+    with translation.override(language):
         context = {"invitation": invitation, "company": invitation.company, "accept_url": accept_url}
         subject = render_to_string("buyers/email/invitation_subject.txt", context).strip()
         body = render_to_string("buyers/email/invitation.txt", context)
-    send_mail(subject, body, None, [invitation.email])
+    outbox.enqueue(
+        f"invitation:{invitation.pk}",
+        to=invitation.email,
+        subject=subject,
+        body=body,
+        kind="invitation",
+        language=language,
+    )

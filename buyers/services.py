@@ -90,7 +90,7 @@ def invitation_create(*, company: Company, email: str, role: str, invited_by) ->
         )
         audit.record("invitation.sent", invitation, details={"email": email, "role": role, "company_id": company.pk})
         accept_url = invitation_accept_url(token)
-        transaction.on_commit(lambda: emails.send_invitation(invitation=invitation, accept_url=accept_url))
+        emails.send_invitation(invitation=invitation, accept_url=accept_url)  # outbox: sent after the commit
     return invitation, token
 
 

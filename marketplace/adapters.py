@@ -1,8 +1,12 @@
+import uuid
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.core.ratelimit import respond_429
 from django.utils import translation
+
+from . import outbox
 
 # allauth reports these limits as a form error on a 200 page: failed passwords and TOTP codes
 # ("login_failed", per address and per account), successful sign-ins ("login") and code requests.
@@ -16,7 +20,17 @@ class AccountAdapter(DefaultAccountAdapter):
         user = context.get("user")
         language = getattr(user, "preferred_language", None) or translation.get_language()
         with translation.override(language):
-            super().send_mail(template_prefix, email, context)
+            message = self.render_mail(template_prefix, email, context)
+        # Queued, never sent in the request: a mail server outage must not break sign-up or a
+        # password reset (marketplace.outbox). Each call is its own event.
+        outbox.enqueue(
+            f"account:{template_prefix.rpartition('/')[2]}:{uuid.uuid4().hex}",
+            to=email,
+            subject=message.subject,
+            body=message.body,
+            kind=template_prefix.rpartition("/")[2],
+            language=language,
+        )
 
     def validation_error(self, code, *args, **kwargs):
         """The error allauth raises in a form; for a rate limit, the 429 page instead (allauth's

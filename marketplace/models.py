@@ -120,3 +120,41 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionDenied("Audit events are never deleted.")
+
+
+class OutboxMessage(models.Model):
+    """One email the site owes someone, written in the same transaction as the change it reports
+    (marketplace.outbox). A worker sends it; a failure is retried with backoff and never lost.
+    `key` names the event and the recipient, so the same event enqueued twice is one message."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    key = models.CharField(_("event key"), max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=100)
+    to = models.EmailField(_("to"))
+    subject = models.CharField(_("subject"), max_length=300)
+    body = models.TextField(_("body"))
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    # The producer group the message is about, if any: coordinators see their area's messages.
+    # An id, not a foreign key: the marketplace app sits below the producers app.
+    group_id = models.PositiveBigIntegerField(_("producer group"), null=True, blank=True, db_index=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("sending since"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing message")
+        verbose_name_plural = _("outgoing messages")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.to}"

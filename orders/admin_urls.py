@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import admin_views, views_stock
+from . import admin_outbox, admin_views, views_stock
 
 app_name = "orders_admin"
 
@@ -19,5 +19,8 @@ urlpatterns = [
     path("orders/<int:pk>/cancel/", admin_views.order_cancel, name="order_cancel"),
     path("invoices/<int:pk>/retry/", admin_views.invoice_retry, name="invoice_retry"),
     path("invoices/overdue/", admin_views.overdue_invoices, name="overdue_invoices"),
+    path("outbox/", admin_outbox.outbox_index, name="outbox"),
+    path("outbox/<int:pk>/retry/", admin_outbox.outbox_retry, name="outbox_retry"),
+    path("outbox/jobs/<uuid:pk>/retry/", admin_outbox.job_retry, name="job_retry"),
     path("products/<int:product_pk>/stock/", views_stock.stock_update, name="stock_update"),
 ]

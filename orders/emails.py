@@ -1,14 +1,16 @@
-"""Emails about orders, sent after the transaction commits (services register them with
-transaction.on_commit). Each goes out in its recipient's preferred language."""
+"""Emails about orders. Services call these inside the transaction that makes the change: each
+message is rendered in its recipient's preferred language and queued in the outbox
+(marketplace.outbox), which sends it after the commit, in the background, retrying until the mail
+server takes it. The key of each names its event and recipient, so an event mails each person once."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from marketplace import outbox
 from producers.models import GroupMembership
 
 
@@ -16,12 +18,33 @@ def _absolute(path: str) -> str:
     return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
 
 
-def _send(user, template: str, context: dict) -> None:
-    with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
+def _event_key(template: str, context: dict, event: str) -> tuple[str, int | None]:
+    """The event a message reports, and the producer group it concerns (the outbox page's scope)."""
+    order = context.get("order")
+    if event:
+        return f"{template}:{event}", getattr(order, "group_id", None)
+    for name in ("delivery", "invoice", "checkout", "order"):
+        if (obj := context.get(name)) is not None:
+            return f"{template}:{name}-{obj.pk}", getattr(order, "group_id", None)
+    raise ValueError(f"no event to key the {template} message by")
+
+
+def _send(user, template: str, context: dict, *, event: str = "") -> None:
+    language = user.preferred_language or settings.LANGUAGE_CODE
+    with translation.override(language):
         context = {**context, "recipient": user}
         subject = render_to_string(f"orders/email/{template}_subject.txt", context).strip()
         body = render_to_string(f"orders/email/{template}.txt", context)
-    send_mail(subject, body, None, [user.email])
+    key, group_id = _event_key(template, context, event)
+    outbox.enqueue(
+        f"{key}:user-{user.pk}",
+        to=user.email,
+        subject=subject,
+        body=body,
+        kind=template,
+        language=language,
+        group_id=group_id,
+    )
 
 
 def call_off_placed(order) -> None:
@@ -53,12 +76,22 @@ def order_answered(order) -> None:
     _send(order.placed_by, f"order_{order.status}", context)
 
 
-def _send_to_address(address: str, template: str, context: dict) -> None:
+def _send_to_address(address: str, template: str, context: dict, *, event: str = "") -> None:
     """To an address that is not a user (a company's billing mailbox): in the site's language."""
     with translation.override(settings.LANGUAGE_CODE):
+        context = {**context, "recipient": None}
         subject = render_to_string(f"orders/email/{template}_subject.txt", context).strip()
         body = render_to_string(f"orders/email/{template}.txt", context)
-    send_mail(subject, body, None, [address])
+    key, group_id = _event_key(template, context, event)
+    outbox.enqueue(
+        f"{key}:to-{address.lower()}",
+        to=address,
+        subject=subject,
+        body=body,
+        kind=template,
+        language=settings.LANGUAGE_CODE,
+        group_id=group_id,
+    )
 
 
 def _group_managers(group_id):

@@ -1,26 +1,14 @@
-"""Emails about payments, sent after the transaction commits (orders.payments registers them with
-transaction.on_commit). Each goes out in its recipient's preferred language; a company's billing
+"""Emails about payments, queued in the outbox inside the payment's transaction (see orders.emails).
+Each goes out in its recipient's preferred language; a company's billing
 address, which belongs to no user, is written to in the site's language."""
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 
 from producers.models import GroupMembership
 
-from .emails import _absolute, _send
-
-
-def _send_to_address(email: str, template: str, context: dict) -> None:
-    with translation.override(settings.LANGUAGE_CODE):
-        context = {**context, "recipient": None}
-        subject = render_to_string(f"orders/email/{template}_subject.txt", context).strip()
-        body = render_to_string(f"orders/email/{template}.txt", context)
-    send_mail(subject, body, None, [email])
+from .emails import _absolute, _send, _send_to_address
 
 
 def checkout_paid(checkout) -> None:
@@ -40,7 +28,7 @@ def checkout_paid(checkout) -> None:
             "url": _absolute(reverse("orders_admin:order_detail", args=[order.pk])),
         }
         for membership in managers:
-            _send(membership.user, "payment_order_paid", context)
+            _send(membership.user, "payment_order_paid", context, event=f"order-{order.pk}")
     buyer = checkout.created_by
     if buyer is not None and buyer.is_active:
         links = [
@@ -60,15 +48,17 @@ def checkout_failed(checkout) -> None:
         _send(buyer, "payment_failed", {"checkout": checkout, "orders": list(checkout.orders.order_by("pk"))})
 
 
-def invoice_payment_failed(invoice) -> None:
-    """To the company's billing address and the purchaser who placed the order."""
+def invoice_payment_failed(invoice, *, attempt: str = "") -> None:
+    """To the company's billing address and the purchaser who placed the order. An invoice can
+    fail more than once: `attempt` (the failure's audit event) tells the failures apart."""
     order = invoice.order
     context = {"invoice": invoice, "order": order, "pay_url": invoice.hosted_invoice_url}
+    event = f"invoice-{invoice.pk}-{attempt}"
     buyer = order.placed_by
     sent_to = set()
     if buyer is not None and buyer.is_active:
-        _send(buyer, "payment_invoice_failed", context)
+        _send(buyer, "payment_invoice_failed", context, event=event)
         sent_to.add(buyer.email.lower())
     billing = order.company.billing_email
     if billing and billing.lower() not in sent_to:
-        _send_to_address(billing, "payment_invoice_failed", context)
+        _send_to_address(billing, "payment_invoice_failed", context, event=event)

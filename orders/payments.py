@@ -12,7 +12,8 @@ and never leaves paid, failed or expired: `checkout.session.completed` (unpaid) 
 `async_payment_succeeded` finds the checkout paid and changes nothing, so an order is paid, and its
 stock released, at most once. Order fields change only through `services.order_transition`.
 
-Emails go out after commit (`transaction.on_commit`), so a rolled-back change never mails anyone.
+Emails are queued in the outbox inside the same transaction (marketplace.outbox) and sent after the
+commit by a worker, so a rolled-back change never mails anyone and a mail server outage changes nothing here.
 """
 
 from __future__ import annotations
@@ -90,7 +91,7 @@ def checkout_paid(*, checkout: Checkout, payment_intent_id: str, method: str = "
             actor=None,
             details={"reference": checkout.reference, "payment_intent": payment_intent_id, "method": method},
         )
-        transaction.on_commit(lambda: payment_emails.checkout_paid(checkout))
+        payment_emails.checkout_paid(checkout)
     return checkout
 
 
@@ -134,7 +135,7 @@ def checkout_failed(*, checkout: Checkout) -> Checkout:
         if checkout.status in CLOSED_CHECKOUT:
             return _late(checkout, "failed")
         _close_unpaid(checkout, Checkout.Status.FAILED)
-        transaction.on_commit(lambda: payment_emails.checkout_failed(checkout))
+        payment_emails.checkout_failed(checkout)
     return checkout
 
 
@@ -204,8 +205,10 @@ def invoice_payment_failed(*, invoice: Invoice, error: str) -> Invoice:
             return invoice  # already paid or void: a late report of an earlier attempt
         invoice.last_payment_error = error
         invoice.save(update_fields=["last_payment_error"])
-        audit.record("invoice.payment_failed", invoice, actor=None, details={"number": invoice.number, "error": error})
-        transaction.on_commit(lambda: payment_emails.invoice_payment_failed(invoice))
+        event = audit.record(
+            "invoice.payment_failed", invoice, actor=None, details={"number": invoice.number, "error": error}
+        )
+        payment_emails.invoice_payment_failed(invoice, attempt=str(event.pk))
     return invoice
 
 

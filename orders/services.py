@@ -126,8 +126,9 @@ def order_transition(*, order: Order, to: str, field: str = "status", actor=None
 
 
 def order_confirm(*, order: Order, actor, note: str = "") -> Order:
-    order = order_transition(order=order, to=OrderStatus.CONFIRMED, actor=actor, note=note)
-    transaction.on_commit(lambda: emails.order_answered(order))
+    with transaction.atomic():
+        order = order_transition(order=order, to=OrderStatus.CONFIRMED, actor=actor, note=note)
+        emails.order_answered(order)
     return order
 
 
@@ -135,8 +136,9 @@ def order_decline(*, order: Order, actor, reason: str) -> Order:
     """The group cannot supply the order; the reason goes to the buyer and the quantity returns."""
     if not reason.strip():
         raise ValidationError(_("Say why the order is declined: the buyer will read it."))
-    order = order_transition(order=order, to=OrderStatus.DECLINED, actor=actor, note=reason.strip())
-    transaction.on_commit(lambda: emails.order_answered(order))
+    with transaction.atomic():
+        order = order_transition(order=order, to=OrderStatus.DECLINED, actor=actor, note=reason.strip())
+        emails.order_answered(order)
     return order
 
 
@@ -416,5 +418,5 @@ def call_off_place(
             )
             orders.append(order)
         for order in orders:
-            transaction.on_commit(lambda order=order: emails.call_off_placed(order))
+            emails.call_off_placed(order)  # queued in the outbox with the order, sent after the commit
     return orders

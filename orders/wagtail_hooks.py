@@ -47,3 +47,16 @@ def register_overdue_invoices_menu_item():
     return CoordinatorMenuItem(
         _("Overdue invoices"), reverse_lazy("orders_admin:overdue_invoices"), icon_name="warning", order=215
     )
+
+
+class OutboxMenuItem(MenuItem):
+    def is_shown(self, request):
+        from .admin_outbox import can_see_outbox
+
+        return can_see_outbox(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def register_outbox_menu_item():
+    """Emails queued, sent and failed, and the background jobs (orders.admin_outbox)."""
+    return OutboxMenuItem(_("Outbox"), reverse_lazy("orders_admin:outbox"), icon_name="mail", order=216)
