@@ -5,13 +5,15 @@ Locking: every write that depends on what was already delivered or accepted firs
 row (`select_for_update`), so two delivery submissions for the same order queue behind each other
 and the second sees the first's lines; on SQLite the IMMEDIATE transaction mode serialises writers.
 
-Stripe calls never run inside these transactions: a slow or failing Stripe must neither hold row
-locks nor roll back the acceptance the buyer just made. They run after the commit
-(`transaction.on_commit`), and a failed call is retried later:
+Stripe calls never run inside these transactions, nor in the request: a slow or failing Stripe must
+neither hold row locks, nor roll back the acceptance the buyer just made, nor change its answer.
+After the commit they are handed to the task backend (`issue_invoice`, `send_refund` below;
+`db_worker` in production),
+and a failed call is retried later:
 
 * an invoice whose Stripe call failed stays DRAFT with no Stripe id; a refund stays PENDING with no
-  Stripe id. `retry_stripe_calls()` sends them again; `manage.py auto_accept_deliveries` (run
-  daily by cron) calls it, and a coordinator can retry an invoice from the order's admin page.
+  Stripe id. `retry_stripe_calls()` sends them again; `manage.py retry_stripe_calls` runs it every
+  ten minutes (deploy/), and a coordinator can retry an invoice from the order's admin page.
 * the gateway's idempotency keys ("invoice-<number>", "refund-<pk>") make a retry of a call that
   did reach Stripe return the same object instead of creating a second one.
 """
@@ -33,6 +35,7 @@ from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from marketplace import audit
 from marketplace.money import format_baht
@@ -202,7 +205,7 @@ def delivery_record(
         target = FulfilmentStatus.DELIVERED if complete else FulfilmentStatus.PARTIAL
         if order.fulfilment_status != target:
             order_transition(order=order, to=target, field="fulfilment_status", actor=actor, note=delivery.number)
-        transaction.on_commit(lambda: emails.delivery_recorded(delivery))
+        emails.delivery_recorded(delivery)
     return delivery
 
 
@@ -298,7 +301,7 @@ def delivery_accept(
         )
         if order.kind == Order.Kind.CONTRACT and accepted_value > 0:
             invoice = _invoice_create(order=order, delivery=delivery, amount=accepted_value)
-            transaction.on_commit(lambda: invoice_issue(invoice))
+            transaction.on_commit(lambda: _enqueue(issue_invoice, invoice.pk))
         if order.is_marketplace and rejected_value > 0 and order.payment_status == PaymentStatus.PAID:
             _refund_create(
                 order=order,
@@ -308,7 +311,7 @@ def delivery_accept(
                 delivery=delivery,
                 actor=actor,
             )
-        transaction.on_commit(lambda: emails.delivery_accepted(delivery))
+        emails.delivery_accepted(delivery)
         hooks.fire(hooks.DELIVERY_ACCEPTED, delivery=delivery)  # a paid marketplace order is settled now
         order_complete_if_settled(order)
     return delivery
@@ -404,12 +407,37 @@ def invoice_issue(invoice: Invoice) -> Invoice:
             actor=None,
             details={"stripe_invoice": result.id, "amount": str(invoice.amount), "due": str(invoice.due_date)},
         )
-        transaction.on_commit(lambda: emails.invoice_issued(invoice))
+        emails.invoice_issued(invoice)
     return invoice
 
 
 def order_has_unpaid_invoices(order: Order) -> bool:
     return order.invoices.exclude(status__in=[Invoice.Status.PAID, Invoice.Status.VOID]).exists()
+
+
+@task()
+def issue_invoice(invoice_id: int) -> str:
+    """The background job of `invoice_issue` (the task backend: `db_worker` in production). Safe
+    to run twice: it re-reads the row, and the gateway's idempotency keys make a repeated Stripe
+    call answer the first call's invoice."""
+    invoice = Invoice.objects.filter(pk=invoice_id).first()
+    return invoice_issue(invoice).status if invoice else "missing"
+
+
+@task()
+def send_refund(refund_id: int) -> str:
+    """The background job of `refund_send`; safe to run twice (idempotency key "refund-<pk>")."""
+    refund = Refund.objects.filter(pk=refund_id).first()
+    return (refund_send(refund).stripe_refund_id or "pending") if refund else "missing"
+
+
+def _enqueue(job, pk: int) -> None:
+    """Hand a Stripe call to the task backend after the commit. If even that fails, the row stays
+    DRAFT/PENDING and `retry_stripe_calls` sends it: the answer to the user never changes."""
+    try:
+        job.enqueue(pk)
+    except Exception:
+        logger.exception("could not enqueue %s(%s); retry_stripe_calls will send it", job.name, pk)
 
 
 # --- Refunds --------------------------------------------------------------------------------
@@ -421,7 +449,7 @@ def _refund_create(*, order: Order, amount: Decimal, reason: str, actor, deliver
     refund = Refund.objects.create(order=order, delivery=delivery, amount=amount, reason=reason, created_by=actor)
     OrderEvent.objects.create(order=order, field="refund", to_status=str(amount), actor=actor, note=reason)
     audit.record("refund.created", refund, actor=actor, details={"order": order.number, "amount": str(amount)})
-    transaction.on_commit(lambda: refund_send(refund))
+    transaction.on_commit(lambda: _enqueue(send_refund, refund.pk))
     return refund
 
 
@@ -492,7 +520,7 @@ def order_complete_if_settled(order: Order, *, actor=None) -> bool:
         if not order_is_settled(order):
             return False
         order = order_transition(order=order, to=OrderStatus.COMPLETED, actor=actor)
-        transaction.on_commit(lambda: emails.order_completed(order))
+        emails.order_completed(order)
     return True
 
 
@@ -541,7 +569,7 @@ def order_cancel_by_buyer(*, order: Order, actor, note: str = "") -> Order:
                 code="illegal_transition",
             )
         order = _cancel(order=order, actor=actor, note=note.strip())
-        transaction.on_commit(lambda: emails.order_cancelled(order, by_buyer=True))
+        emails.order_cancelled(order, by_buyer=True)
     return order
 
 
@@ -561,5 +589,5 @@ def order_cancel_by_group(*, order: Order, actor, reason: str) -> Order:
                 code="illegal_transition",
             )
         order = _cancel(order=order, actor=actor, note=reason.strip())
-        transaction.on_commit(lambda: emails.order_cancelled(order, by_buyer=False))
+        emails.order_cancelled(order, by_buyer=False)
     return order

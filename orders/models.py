@@ -736,3 +736,16 @@ class StripeEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.event_id}"
+
+
+class StripeFakeState(models.Model):
+    """The offline Stripe fake's whole state (orders.stripe_fake) as one JSON document, so every
+    app server and the worker of a demo site share it. One row; its lock serialises the fake."""
+
+    state = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = "offline Stripe fake state"
+
+    def __str__(self) -> str:
+        return f"offline Stripe fake state ({len(self.state)} bytes)"

@@ -17,20 +17,22 @@ Why one module of ~660 lines: it fakes one external API, and its endpoints share
 objects, idempotency keys and the outbox; it changes when Stripe's API (as gateway.py uses it)
 does, and not otherwise.
 
-State lives in one process-wide store (`FAKE`), guarded by a lock. When
-`settings.STRIPE_FAKE_STATE_FILE` names a file (the offline demo: `make run` seeds in one process
-and serves in another), the store is read from that file before and written back after every
-operation, under an exclusive file lock, so the demo's sessions and invoices outlive a restart and
-are shared by every process. Tests leave the setting empty and keep the state in memory.
+State lives in one store (`FAKE`), guarded by a lock. With `settings.STRIPE_FAKE_IN_DATABASE` on
+(the offline demo: `make run` seeds in one process and serves in another, and a demo site may run
+several app servers and a worker), the store is read from one database row (`StripeFakeState`)
+before and written back after every operation, holding that row's lock (`select_for_update`), so
+the demo's sessions and invoices outlive a restart and every process on every host sees the same
+ones. Tests turn the setting off and keep the state in memory.
+
+`outage` simulates Stripe being down for the fault tests: 500 answers every request with a 500,
+"timeout" makes every request fail as a timed-out connection does.
 """
 
 from __future__ import annotations
 
 import contextlib
 import copy
-import fcntl
 import json
-import os
 import re
 import secrets
 import threading
@@ -119,39 +121,37 @@ class FakeStripe:
     outbox: list[dict] = field(default_factory=list)
     _idempotent: dict[str, tuple[tuple, tuple[int, str]]] = field(default_factory=dict)
     _invoice_numbers: int = 0
+    outage: int | str | None = None  # 500 or "timeout": Stripe is down (fault tests)
     _thread_lock: threading.RLock = field(default_factory=threading.RLock)
     _depth: int = 0
 
     @property
     @contextlib.contextmanager
     def _lock(self):
-        """The store's lock; with a state file, also load before and save after (outermost use)."""
+        """The store's lock; in the database, also load before and save after (outermost use)."""
         with self._thread_lock:
-            path = _state_file()
-            if not path or self._depth:
+            if not _in_database() or self._depth:
                 self._depth += 1
                 try:
                     yield
                 finally:
                     self._depth -= 1
                 return
-            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-            with open(path, "a+", encoding="utf-8") as handle:
-                fcntl.flock(handle, fcntl.LOCK_EX)
+            from django.db import transaction
+
+            from .models import StripeFakeState
+
+            with transaction.atomic():
+                StripeFakeState.objects.get_or_create(pk=1, defaults={"state": ""})
+                row = StripeFakeState.objects.select_for_update().get(pk=1)
+                self._restore(row.state)
+                self._depth += 1
                 try:
-                    handle.seek(0)
-                    self._restore(handle.read())
-                    self._depth += 1
-                    try:
-                        yield
-                    finally:
-                        self._depth -= 1
-                        handle.seek(0)
-                        handle.truncate()
-                        handle.write(self._dump())
-                        handle.flush()
+                    yield
                 finally:
-                    fcntl.flock(handle, fcntl.LOCK_UN)
+                    self._depth -= 1
+                    row.state = self._dump()
+                    row.save(update_fields=["state"])
 
     def _dump(self) -> str:
         return json.dumps(
@@ -177,6 +177,7 @@ class FakeStripe:
             self.outbox.clear()
             self._idempotent.clear()
             self._invoice_numbers = 0
+        self.outage = None
 
     # --- the HTTP side -------------------------------------------------------------------------
 
@@ -185,6 +186,8 @@ class FakeStripe:
         parts = urlsplit(url)
         params = decode_form(post_data if method == "post" else parts.query)
         key = (headers or {}).get("Idempotency-Key")
+        if self.outage == 500:
+            return self._error(FakeStripeError(500, "api_error", "An unknown error occurred (simulated outage)."))
         with self._lock:
             self.requests.append(FakeRequest(method, parts.path, params, key))
             if key and method == "post":
@@ -626,10 +629,10 @@ class FakeStripe:
             return events
 
 
-def _state_file() -> str:
+def _in_database() -> bool:
     from django.conf import settings
 
-    return getattr(settings, "STRIPE_FAKE_STATE_FILE", "") or ""
+    return bool(getattr(settings, "STRIPE_FAKE_IN_DATABASE", True))
 
 
 FAKE = FakeStripe()
@@ -645,6 +648,8 @@ class FakeStripeHTTPClient(stripe.HTTPClient):
         self.store = store or FAKE
 
     def request(self, method, url, headers, post_data=None, *, _usage=None):
+        if self.store.outage == "timeout":
+            raise stripe.APIConnectionError("Request to Stripe timed out (simulated outage).", should_retry=False)
         return self.store.handle(method, url, headers, post_data)
 
     def request_stream(self, method, url, headers, post_data=None, *, _usage=None):

@@ -308,9 +308,9 @@ STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
 # it. It answers only with DEBUG on or on a demo site that says so here; otherwise production
 # refuses to start without the Stripe keys (orders.checks).
 STRIPE_OFFLINE_DEMO = env_bool("STRIPE_OFFLINE_DEMO", False)
-# Without keys the offline fake answers; the demo keeps its state in this file so `seed_demo` and
-# the server (separate processes) see the same sessions and invoices (orders.stripe_fake).
-STRIPE_FAKE_STATE_FILE = os.environ.get("STRIPE_FAKE_STATE_FILE", str(VAR_DIR / "stripe-fake.json"))
+# Without keys the offline fake answers; the demo keeps its state in the database so `seed_demo`,
+# every app server and the worker see the same sessions and invoices (orders.stripe_fake).
+STRIPE_FAKE_IN_DATABASE = True
 
 # --- Orders ---------------------------------------------------------------------------------
 # Deliveries the buyer leaves unanswered this many days are accepted in full

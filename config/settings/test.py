@@ -21,6 +21,6 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
 WAGTAILADMIN_BASE_URL = "http://testserver"
 
-STRIPE_FAKE_STATE_FILE = ""  # the fake keeps its state in memory; tests reset it
+STRIPE_FAKE_IN_DATABASE = False  # the fake keeps its state in memory; tests reset it
 # pytest runs with DEBUG off: the suite is a demo site as far as payments go.
 STRIPE_OFFLINE_DEMO = True
