@@ -24,6 +24,7 @@ class AdminLoginRedirect(RedirectView):
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("accounts/", include("allauth.urls")),
     # The buyer portal: company pages from buyers, agreements and orders from orders (above buyers),

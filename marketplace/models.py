@@ -158,3 +158,20 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.to}"
+
+
+class JobLock(models.Model):
+    """Who is running a scheduled job right now (marketplace.jobs). A row per job name; held while
+    `expires_at` is in the future, so a crashed holder's lock lapses by itself."""
+
+    name = models.CharField(_("job"), max_length=100, unique=True)
+    holder = models.CharField(_("held by"), max_length=200, blank=True)
+    acquired_at = models.DateTimeField(_("acquired at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("job lock")
+        verbose_name_plural = _("job locks")
+
+    def __str__(self) -> str:
+        return self.name

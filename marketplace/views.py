@@ -1,6 +1,8 @@
 import logging
+import uuid
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.http import HttpResponseRedirect, JsonResponse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -8,21 +10,60 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.i18n import set_language as django_set_language
 
+from .storage import check_storage
+
 logger = logging.getLogger(__name__)
+
+
+def _check_database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+
+
+def _check_cache() -> None:
+    key = f"healthz:{uuid.uuid4().hex}"
+    cache.set(key, "1", timeout=10)
+    if cache.get(key) != "1":
+        raise RuntimeError("the cache did not keep a value")
+    cache.delete(key)
+
+
+CHECKS = {"database": _check_database, "cache": _check_cache, "storage": check_storage}
+
+
+def _report() -> dict[str, str]:
+    report = {}
+    for name, check in CHECKS.items():
+        try:
+            check()
+        except Exception as error:
+            logger.warning("Health check: %s unavailable: %s: %s", name, type(error).__name__, error)
+            report[name] = f"error: {type(error).__name__}"
+        else:
+            report[name] = "ok"
+    return report
 
 
 @never_cache
 @require_GET
 def healthz(request):
-    """For load balancers: 200 when the app can reach its database, 503 when it cannot."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except Exception:
-        logger.exception("Health check: database unreachable")
-        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+    """Liveness, and what the app can reach: 200 while the database answers (the site can serve,
+    uncached if need be), 503 when it does not. Cache and storage are reported, not required."""
+    report = _report()
+    healthy = report["database"] == "ok"
+    status = "ok" if all(value == "ok" for value in report.values()) else ("degraded" if healthy else "error")
+    return JsonResponse({"status": status, **report}, status=200 if healthy else 503)
+
+
+@never_cache
+@require_GET
+def readyz(request):
+    """Readiness, for the load balancer: 200 only when database, cache and object storage all
+    answer; 503 otherwise, so the proxy sends traffic to an app server that can do everything."""
+    report = _report()
+    ready = all(value == "ok" for value in report.values())
+    return JsonResponse({"status": "ok" if ready else "error", **report}, status=200 if ready else 503)
 
 
 @never_cache

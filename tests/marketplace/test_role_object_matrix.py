@@ -88,6 +88,7 @@ SKIP_ERRORTEST = Skip("Wagtail's error-page test: raises on purpose (a 500 by de
 
 TABLE: dict[str, dict | Entry | Skip] = {
     "healthz": SKIP_HEALTH,
+    "readyz": SKIP_HEALTH,
     "set_language": P(),
     "account_login": {},
     "account_logout": {},

@@ -6,10 +6,13 @@ rows written around it (a raw SQL insert, `loaddata`, a restored table) would le
 Exit status 1 when they differ; --repair writes them again from the ledger.
 """
 
+import datetime
+
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from income.ledger.models import rollups_from_ledger, rollups_rebuild, rollups_stored
+from marketplace.jobs import locked_command
 
 
 class Command(BaseCommand):
@@ -18,6 +21,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--repair", action="store_true", help="Write the totals again from the ledger's rows.")
 
+    @locked_command(datetime.timedelta(hours=2))
     def handle(self, *args, repair: bool, **options):
         expected = rollups_from_ledger()
         stored = rollups_stored()

@@ -10,14 +10,18 @@ variable ORDERS_AUTO_ACCEPT_DAYS, default 7) is accepted in full, with no actor,
 Invoices and refunds whose Stripe call failed earlier are sent again (see orders.fulfilment).
 Safe to run more than once a day."""
 
+import datetime
+
 from django.core.management.base import BaseCommand
 
+from marketplace.jobs import locked_command
 from orders import fulfilment
 
 
 class Command(BaseCommand):
     help = "Accept deliveries left unanswered for ORDERS_AUTO_ACCEPT_DAYS days; retry failed Stripe invoices/refunds."
 
+    @locked_command(datetime.timedelta(hours=6))
     def handle(self, *args, **options):
         accepted = fulfilment.deliveries_auto_accept()
         invoices, refunds = fulfilment.retry_stripe_calls()

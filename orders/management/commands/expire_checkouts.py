@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand
 from django.db.models import Q
 from django.utils import timezone
 
+from marketplace.jobs import locked_command
 from orders import gateway, payments
 from orders.models import Checkout
 
@@ -21,6 +22,7 @@ NO_SESSION_AFTER = gateway.SESSION_LIFETIME + GRACE
 class Command(BaseCommand):
     help = "Re-read from Stripe the checkouts still open an hour after they expired, and settle them."
 
+    @locked_command(datetime.timedelta(minutes=30))
     def handle(self, *args, **options):
         now = timezone.now()
         stale = Checkout.objects.filter(status__in=[Checkout.Status.OPEN, Checkout.Status.PROCESSING]).filter(
