@@ -22,13 +22,14 @@ def refuse_to_start_on_errors() -> None:
 
 @checks.register(checks.Tags.security, deploy=True)
 def check_shared_rate_limit_cache(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
-    """allauth counts failed sign-ins in the default cache: a cache of each process's own would
-    give every app process (and every restart) a fresh allowance."""
+    """allauth counts failed sign-ins, the API counts requests per key and the page cache keeps its
+    generation in the default cache: a cache of each process's own would give every app process a
+    fresh allowance and let a process serve pages a publish made stale."""
     backend = settings.CACHES["default"]["BACKEND"]
     if backend.endswith(("LocMemCache", "DummyCache")):
         return [
             checks.Warning(
-                f"The default cache is {backend.rsplit('.', 1)[-1]}: sign-in rate limits are counted per process.",
+                f"The default cache is {backend.rsplit('.', 1)[-1]}: rate limits and the page cache are per process.",
                 hint="Set REDIS_URL so that every app process shares one count.",
                 id="marketplace.W001",
             )

@@ -159,10 +159,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------------------------
-# allauth's rate limits are kept in the cache: with several app servers it must be shared (Redis).
+# The page cache and its generation, the API's and allauth's rate limits are kept in the cache:
+# with several app servers it must be shared (Redis). If Redis goes away the site serves uncached
+# and logs it (marketplace.cache); production without REDIS_URL is a warning (marketplace.checks).
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "marketplace.cache.FaultTolerantRedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "marketplace"),
+        }
+    }
 else:
     # Product cards and page fragments of a large catalogue outgrow the default 300 entries.
     CACHES = {

@@ -15,16 +15,18 @@ pytestmark = pytest.mark.django_db
 User = get_user_model()
 
 
-def test_sign_up_requires_email_verification_before_sign_in(client):
-    response = client.post(
-        reverse("account_signup"),
-        {
-            "full_name": "สมชาย ทดสอบ",
-            "email": "Somchai@Example.org",
-            "password1": "a-long-enough-password-2569",
-            "password2": "a-long-enough-password-2569",
-        },
-    )
+def test_sign_up_requires_email_verification_before_sign_in(client, django_capture_on_commit_callbacks):
+    # Emails leave through the outbox after the commit (marketplace.outbox): run what the commit runs.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("account_signup"),
+            {
+                "full_name": "สมชาย ทดสอบ",
+                "email": "Somchai@Example.org",
+                "password1": "a-long-enough-password-2569",
+                "password2": "a-long-enough-password-2569",
+            },
+        )
     assert response.status_code == 302
     assert response["Location"] == reverse("account_email_verification_sent")
     user = User.objects.get(email__iexact="somchai@example.org")
@@ -95,8 +97,9 @@ def test_many_sign_in_attempts_from_one_address_get_429(client, db):
     assert statuses[10:] == [429] * 21
 
 
-def test_password_reset_sets_a_new_password(client, user):
-    response = client.post(reverse("account_reset_password"), {"email": user.email})
+def test_password_reset_sets_a_new_password(client, user, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("account_reset_password"), {"email": user.email})
     assert response.status_code == 302
     reset_url = link_in_last_email(r"http://testserver/accounts/password/reset/key/[^\s]+/")
     response = client.get(urlparse(reset_url).path)
