@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test e2e lint format bench messages migrate clean help
+.PHONY: run test e2e lint format bench cluster messages migrate clean help
 
 help:
 	@echo "make run    install, migrate, load demo data and serve on http://$(HOST):$(PORT) (SQLite)"
@@ -14,6 +14,7 @@ help:
 	@echo "make e2e    browser tests (needs Debian's chromium: apt-get install -y chromium)"
 	@echo "make lint   ruff lint and format check, then the import layers (lint-imports)"
 	@echo "make bench  benchmarks (print figures, never fail the build)"
+	@echo "make cluster  two app servers, PostgreSQL, Redis, SeaweedFS and a worker on this machine"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,8 +35,10 @@ run: migrate
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-# Two workers (these machines have 2 cores): pytest-xdist gives each its own test database.
-XDIST ?= -n 2 --dist loadfile
+# Two workers (these machines have 2 cores): pytest-xdist gives each its own test database. "load"
+# hands each worker tests in collection order, where pytest-django puts the transactional tests
+# last: they empty the database when they end, so nothing may run after them on that worker.
+XDIST ?= -n 2 --dist load
 test: $(VENV)/.installed-test
 	@start=$$(date +%s); \
 	$(BIN)/python -m pytest -m "not e2e and not cluster" --create-db --timeout=600 $(XDIST) $(PYTEST_ARGS); \
@@ -61,6 +64,12 @@ bench: $(VENV)/.installed-test
 	-$(BIN)/python bench/import_households.py
 	-$(BIN)/python bench/catalogue.py
 	-$(BIN)/python bench/impact.py
+	-$(BIN)/python bench/cluster.py --duration 30
+
+# Two gunicorn app servers, one PostgreSQL database (127.0.0.1:5432), Redis, SeaweedFS and a
+# db_worker, in production mode, until Ctrl-C (bench/cluster.py --serve).
+cluster: $(VENV)/.installed-test
+	$(BIN)/python bench/cluster.py --serve
 
 # Developers only (needs GNU gettext): refresh and compile the Thai catalogue, then translate it.
 messages: $(VENV)/.installed
