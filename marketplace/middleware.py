@@ -1,3 +1,4 @@
+import logging
 import time
 
 from allauth.mfa.utils import is_mfa_enabled
@@ -13,6 +14,8 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
 from . import access, audit
+
+logger = logging.getLogger(__name__)
 
 # Seconds since the epoch of the last request of a staff session (StaffIdleTimeoutMiddleware).
 LAST_ACTIVITY_SESSION_KEY = "marketplace_last_activity"
@@ -140,3 +143,28 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
             # The page editor's live preview is an iframe of our own origin.
             parts.replace = {**(parts.replace or {}), "frame-src": ["'self'"], "frame-ancestors": ["'self'"]}
         return parts
+
+
+class StorageUnavailableMiddleware:
+    """An upload that meets an unreachable object store (S3 down, timing out, refusing) answers a
+    clear 503 page instead of a server error. Nothing is half-written: a FileField stores its file
+    before its row is inserted, and services that write several rows do it in one transaction,
+    which the exception rolls back before it reaches here."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.template.response import TemplateResponse
+
+        from .storage import STORAGE_ERRORS
+
+        if not isinstance(exception, STORAGE_ERRORS):
+            return None
+        logger.warning("Object storage unavailable during %s %s: %r", request.method, request.path, exception)
+        response = TemplateResponse(request, "503_storage.html", status=503)
+        response["Retry-After"] = "120"
+        return response.render()

@@ -80,3 +80,24 @@ def viewer(company):
     user = UserFactory(email="viewer@company.example")
     add_member(company, user, CompanyRole.VIEWER)
     return user
+
+
+# --- Object storage: a real S3-compatible server (SeaweedFS) for the tests marked `s3` ---------
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    """SeaweedFS on loopback ports, one per test worker. Without the `weed` binary or when it
+    cannot start, the S3 tests are skipped, except in CI (REQUIRE_S3=1), where they fail."""
+    import os
+
+    from tests.s3server import S3ServerError, start_seaweedfs
+
+    try:
+        server = start_seaweedfs(tmp_path_factory.mktemp("seaweedfs"))
+    except S3ServerError as error:
+        if os.environ.get("REQUIRE_S3") == "1":
+            pytest.fail(f"SeaweedFS could not start and REQUIRE_S3=1: {error}")
+        pytest.skip(f"SeaweedFS could not start: {error}")
+    yield server
+    server.stop()

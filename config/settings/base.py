@@ -115,6 +115,8 @@ MIDDLEWARE = [
     "marketplace.middleware.AdminMFAMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "marketplace.middleware.ContentSecurityPolicyMiddleware",
+    # An upload meeting an unreachable object store: a clear 503 page, not a server error.
+    "marketplace.middleware.StorageUnavailableMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
@@ -267,6 +269,51 @@ STORAGES = {
 }
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
+# --- Object storage (several app servers) ---------------------------------------------------
+# With S3_ENDPOINT_URL and S3_BUCKET set, media live in S3-compatible storage (django-storages):
+# public media (Wagtail images and renditions) in S3_BUCKET, readable by anyone at its URL (or
+# S3_PUBLIC_URL, a CDN or proxy in front of it); personal documents in S3_PRIVATE_BUCKET, which
+# must not be public: the audited views stream them. `manage.py ensure_buckets` creates both.
+# Short timeouts: an unreachable store fails an upload in seconds with a message, never hangs.
+S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL", "")
+S3_BUCKET = os.environ.get("S3_BUCKET", "")
+S3_PRIVATE_BUCKET = os.environ.get("S3_PRIVATE_BUCKET", f"{S3_BUCKET}-private" if S3_BUCKET else "")
+S3_PUBLIC_URL = os.environ.get("S3_PUBLIC_URL", "").rstrip("/")
+if S3_ENDPOINT_URL and S3_BUCKET:
+    from botocore.config import Config as _BotoConfig
+
+    _S3_OPTIONS = {
+        "endpoint_url": S3_ENDPOINT_URL,
+        "access_key": os.environ.get("S3_ACCESS_KEY_ID", ""),
+        "secret_key": os.environ.get("S3_SECRET_ACCESS_KEY", ""),
+        "region_name": os.environ.get("S3_REGION", "us-east-1"),
+        "addressing_style": "path",
+        "signature_version": "s3v4",
+        "file_overwrite": False,
+        "default_acl": None,
+        "client_config": _BotoConfig(
+            connect_timeout=3, read_timeout=20, retries={"max_attempts": 2, "mode": "standard"}
+        ),
+    }
+    STORAGES["default"] = {
+        "BACKEND": "marketplace.storage.PublicS3Storage",
+        "OPTIONS": {
+            **_S3_OPTIONS,
+            "bucket_name": S3_BUCKET,
+            "querystring_auth": False,
+            **({"custom_domain": S3_PUBLIC_URL.split("://", 1)[-1]} if S3_PUBLIC_URL else {}),
+        },
+    }
+    STORAGES["private"] = {
+        "BACKEND": "marketplace.storage.PrivateS3Storage",
+        "OPTIONS": {
+            **_S3_OPTIONS,
+            "bucket_name": S3_PRIVATE_BUCKET,
+            "querystring_auth": True,
+            "querystring_expire": 60,
+        },
+    }
+
 # --- Wagtail --------------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "ตลาดชุมชนพ้นจน"
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
@@ -346,6 +393,7 @@ if not DEBUG and not SECURE_HSTS_PRELOAD:
     # Preload is a one-way commitment for the whole domain; it is an operator's decision.
     SILENCED_SYSTEM_CHECKS.append("security.W021")
 
+_MEDIA_ORIGINS = [origin for origin in [S3_PUBLIC_URL or (S3_ENDPOINT_URL if S3_BUCKET else "")] if origin]
 # Content Security Policy: no inline scripts on our pages. The Wagtail and Django admins still
 # carry inline scripts and styles of their own, so ContentSecurityPolicyMiddleware relaxes
 # script/style sources for those paths only.
@@ -354,7 +402,8 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:", "blob:"],
+        # Public media come from the object store when it is not behind our own host.
+        "img-src": ["'self'", "data:", "blob:", *_MEDIA_ORIGINS],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "frame-src": ["'none'"],
