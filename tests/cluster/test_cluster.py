@@ -22,7 +22,7 @@ def test_two_hosts_share_media_pages_orders_and_mail_and_survive_losing_one(tmp_
     if not database_url.startswith("postgres") and not os.environ.get("CI"):
         pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://... (CI does)")
     report_file = tmp_path / "report.json"
-    result = subprocess.run(  # noqa: S603 - our own bench
+    result = subprocess.run(
         [
             sys.executable,
             "bench/cluster.py",
