@@ -275,7 +275,8 @@ def start_cluster(workdir: Path, *, buyers: int, log=print) -> tuple[Cluster, di
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_SECURE_SSL_REDIRECT": "0",
         "DJANGO_HSTS_SECONDS": "0",
-        "DJANGO_TRUSTED_PROXY_COUNT": "0",
+        # Behind the proxy: the client's address is the last X-Forwarded-For entry (rate limits).
+        "DJANGO_TRUSTED_PROXY_COUNT": "1",
         "DJANGO_LOG_LEVEL": "WARNING",
         "DATABASE_URL": urllib.parse.urlunsplit(parsed._replace(path=f"/{database}")),
         "REDIS_URL": os.environ.get("CLUSTER_REDIS_URL", "redis://127.0.0.1:6379/11"),
@@ -360,14 +361,23 @@ class Client:
     """One visitor: a cookie jar shared by both hosts (they are one site behind a proxy), which
     sends X-Forwarded-Proto: https as the TLS proxy would."""
 
+    addresses = itertools.count(1)
+
     def __init__(self, hosts):
         self.hosts = hosts
         self.cookies: dict[str, str] = {}
-        self.dead: set[int] = set()
+        # Each visitor comes from its own address, which the proxy appends to X-Forwarded-For.
+        number = next(Client.addresses)
+        self.address = f"10.{number // 65536 % 256}.{number // 256 % 256}.{number % 256}"
 
     def request(self, host: int, method: str, path: str, *, body=b"", headers=None, timeout=30):
         address = self.hosts[host]
-        all_headers = {"X-Forwarded-Proto": "https", "Host": f"{address[0]}:{address[1]}", "Accept-Language": "th"}
+        all_headers = {
+            "X-Forwarded-Proto": "https",
+            "X-Forwarded-For": self.address,
+            "Host": f"{address[0]}:{address[1]}",
+            "Accept-Language": "th",
+        }
         if self.cookies:
             all_headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         if method == "POST":
@@ -503,6 +513,7 @@ class Tally:
     checkouts_done: int = 0
     checkouts_unsure: int = 0
     survivor_errors: int = 0
+    sign_in_failures: list = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -633,7 +644,12 @@ def load(cluster: Cluster, details: dict, *, clients: int, duration: float, phas
     def visitor_loop(client_id: int):
         visitor = Client(cluster.hosts)
         turn = itertools.cycle([client_id % 2, 1 - client_id % 2])
-        visitor.sign_in(client_id % 2, buyers[client_id % len(buyers)], PASSWORD)
+        try:
+            visitor.sign_in(client_id % 2, buyers[client_id % len(buyers)], PASSWORD)
+        except (RuntimeError, HostDown) as error:
+            with tally.lock:
+                tally.sign_in_failures.append(str(error))
+            return
         plan = itertools.cycle(["read", "call-off", "read", "checkout", "read", "call-off"])
         call_offs = itertools.count()
         while time.monotonic() < deadline:
@@ -703,7 +719,7 @@ def judge(tally: Tally, figures: dict, before: dict, sink_before: int, cluster: 
         + figures["outbox"].get("sending", 0)
         + figures["outbox"].get("failed", 0),
     }
-    problems = []
+    problems = [f"sign-in failed: {failure}" for failure in tally.sign_in_failures]
     if result["server_errors"]:
         problems.append(f"{result['server_errors']} answers were 5xx")
     if survivor and tally.survivor_errors:

@@ -35,6 +35,8 @@ logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 STALE_AFTER = timedelta(minutes=10)
+# run_outbox leaves a message this long to the job enqueued for it before sending it itself.
+GRACE = timedelta(seconds=30)
 SMTP_TIMEOUT = 10  # seconds: a hung mail server must not hold a worker for long
 Status = OutboxMessage.Status
 
@@ -131,10 +133,11 @@ def _failed(message: OutboxMessage, error: Exception) -> str:
 
 
 def due(now=None):
-    """Messages to send now: queued and due, or left sending by a worker that died."""
+    """Messages `run_outbox` sends: queued and due for GRACE already (a retry, or a message whose
+    job was never enqueued or is stuck behind others), or left sending by a worker that died."""
     now = now or timezone.now()
     return OutboxMessage.objects.filter(
-        Q(status=Status.QUEUED, next_attempt_at__lte=now)
+        Q(status=Status.QUEUED, next_attempt_at__lte=now - GRACE)
         | Q(status=Status.QUEUED, next_attempt_at__isnull=True)
         | Q(status=Status.SENDING, claimed_at__lt=now - STALE_AFTER)
     )

@@ -62,8 +62,10 @@ def api(company, purchaser):
 
 def bring_smtp_up_and_send(settings, server: SMTPServer) -> None:
     settings.EMAIL_PORT = server.port
-    # The retries are due now, not in a minute: what the clock would do, without waiting.
-    OutboxMessage.objects.filter(status=OutboxMessage.Status.QUEUED).update(next_attempt_at=timezone.now())
+    # The retries are due, and run_outbox's grace is over: what the clock would do, without waiting.
+    OutboxMessage.objects.filter(status=OutboxMessage.Status.QUEUED).update(
+        next_attempt_at=timezone.now() - outbox.GRACE
+    )
     call_command("run_outbox")
 
 
@@ -246,3 +248,12 @@ def test_stripe_down_a_cancelled_paid_orders_refund_is_sent_once_it_is_back(clie
     call_command("retry_stripe_calls")
     refund.refresh_from_db()
     assert [o["id"] for o in stripe_objects("refund")] == [refund.stripe_refund_id]
+
+
+def test_run_outbox_leaves_a_fresh_message_to_its_job(settings):
+    message = OutboxMessage.objects.create(
+        key="test:fresh", to="a@example.org", subject="s", body="b", kind="test", next_attempt_at=timezone.now()
+    )
+    assert not outbox.due().filter(pk=message.pk).exists()
+    OutboxMessage.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now() - outbox.GRACE)
+    assert outbox.due().filter(pk=message.pk).exists()
