@@ -3,6 +3,7 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class UserManager(BaseUserManager):
@@ -135,7 +136,7 @@ class OutboxMessage(models.Model):
 
     key = models.CharField(_("event key"), max_length=200, unique=True)
     kind = models.CharField(_("kind"), max_length=100)
-    to = models.EmailField(_("to"))
+    to = models.EmailField(pgettext_lazy("email recipient", "to"))
     subject = models.CharField(_("subject"), max_length=300)
     body = models.TextField(_("body"))
     language = models.CharField(_("language"), max_length=10, blank=True)
@@ -147,8 +148,8 @@ class OutboxMessage(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     claimed_at = models.DateTimeField(_("sending since"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    created_at = models.DateTimeField(pgettext_lazy("outbox message", "created"), auto_now_add=True)
+    sent_at = models.DateTimeField(pgettext_lazy("outbox message", "sent"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("outgoing message")
