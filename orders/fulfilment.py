@@ -8,8 +8,7 @@ and the second sees the first's lines; on SQLite the IMMEDIATE transaction mode 
 Stripe calls never run inside these transactions, nor in the request: a slow or failing Stripe must
 neither hold row locks, nor roll back the acceptance the buyer just made, nor change its answer.
 After the commit they are handed to the task backend (`issue_invoice`, `send_refund` below;
-`db_worker` in production),
-and a failed call is retried later:
+`db_worker` in production), and a failed call is retried later:
 
 * an invoice whose Stripe call failed stays DRAFT with no Stripe id; a refund stays PENDING with no
   Stripe id. `retry_stripe_calls()` sends them again; `manage.py retry_stripe_calls` runs it every

@@ -13,7 +13,7 @@ and never leaves paid, failed or expired: `checkout.session.completed` (unpaid) 
 stock released, at most once. Order fields change only through `services.order_transition`.
 
 Emails are queued in the outbox inside the same transaction (marketplace.outbox) and sent after the
-commit by a worker, so a rolled-back change never mails anyone and a mail server outage changes nothing here.
+commit by a worker: a rolled-back change mails no one, and a mail server outage changes nothing here.
 """
 
 from __future__ import annotations
