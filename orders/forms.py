@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.forms import StoreReachableMixin
 from marketplace.numbers import parse_decimal
 
 from .models import ZERO, AgreementAmendment, AgreementLine
@@ -90,9 +91,11 @@ class AmendmentForm(forms.Form):
         self.fields["line"].label_from_instance = lambda line: f"{line.product.title} ({line.unit})"
 
 
-class DeliveryForm(forms.Form):
+class DeliveryForm(StoreReachableMixin, forms.Form):
     """One quantity per order line still open (field `line_<id>`, defaulting to what remains to
     be delivered), the date, the delivery note and an optional photo."""
+
+    storage_fields = {"photo": "private"}
 
     delivered_on = forms.DateField(
         label=_("Delivered on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

@@ -17,6 +17,7 @@ from wagtail.admin.widgets.button import MenuItem
 
 from buyers.models import Company
 from marketplace import audit
+from marketplace.forms import StoreReachableMixin
 from marketplace.viewsets import ScopedDeleteView, ScopedEditView, ScopedIndexView, ScopedViewSet
 from producers.models import Institution, ProducerGroup
 
@@ -34,9 +35,11 @@ class PrivateFileInput(forms.ClearableFileInput):
         return False
 
 
-class AgreementAdminForm(WagtailAdminModelForm):
+class AgreementAdminForm(StoreReachableMixin, WagtailAdminModelForm):
     """Institutions and groups limited to the coordinator's institutions; only drafts are edited
     here (an active agreement changes by amendment, with a reason)."""
+
+    storage_fields = {"signed_document": "private"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from marketplace import areas
+from marketplace.forms import StoreReachableMixin
 
 from . import citizen_id, selectors
 from .models import Consent, CoordinatorAssignment, Enrolment, Household, IncomeSurvey, Institution, ProducerGroup
@@ -163,7 +164,9 @@ class HouseholdForm(WagtailAdminModelForm):
         return super().save(commit)
 
 
-class ConsentForm(forms.Form):
+class ConsentForm(StoreReachableMixin, forms.Form):
+    storage_fields = {"evidence": "private"}
+
     status = forms.ChoiceField(label=_("decision"), choices=Consent.Status.choices)
     scope = forms.ChoiceField(label=_("scope"), choices=Consent.Scope.choices, initial=Consent.Scope.PROGRAMME)
     evidence = forms.FileField(

@@ -129,6 +129,9 @@ def start_seaweedfs(
         "-s3",
         f"-s3.port={s3}",
         f"-s3.config={workdir / 's3.json'}",
+        # Side servers on fixed ports (8181, 9101) would collide between two SeaweedFS at once.
+        "-s3.port.iceberg=0",
+        "-s3.port.lance=0",
         "-master.volumeSizeLimitMB=64",
         "-volume.max=20",
     ]

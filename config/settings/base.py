@@ -336,6 +336,8 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 # file is refused with a message; a small file that claims huge dimensions (a decompression
 # bomb) is refused from its header, before it is decoded.
 WAGTAILIMAGES_EXTENSIONS = ["avif", "gif", "jpg", "jpeg", "png", "webp"]
+# An upload meeting an unreachable object store: an error on the form (marketplace.image_forms).
+WAGTAILIMAGES_IMAGE_FORM_BASE = "marketplace.image_forms.ImageForm"
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
 # Pillow's own guard (it warns above the limit and refuses twice it) applies wherever an image

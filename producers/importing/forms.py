@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.forms import StoreReachableMixin
+
 from .. import selectors
 from ..models import CoordinatorAssignment, Institution
 from .parsing import check_header
@@ -15,7 +17,9 @@ MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 ALLOWED_EXTENSIONS = (".csv", ".xlsx")
 
 
-class HouseholdImportForm(forms.Form):
+class HouseholdImportForm(StoreReachableMixin, forms.Form):
+    storage_fields = {"file": "private"}
+
     file = forms.FileField(
         label=_("File"),
         help_text=_(

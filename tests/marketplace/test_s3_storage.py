@@ -15,6 +15,7 @@ from django.urls import reverse
 from wagtail.images import get_image_model
 
 from cms.services import ensure_group_access
+from marketplace.forms import STORE_UNREACHABLE
 from marketplace.models import AuditEvent
 from marketplace.storage import check_storage
 from orders.models import Delivery, PurchaseAgreement
@@ -142,20 +143,44 @@ def test_the_health_checks_see_the_store_and_its_absence(s3, client, s3_server):
     assert client.get("/readyz").json()["storage"] == "ok"
 
 
-def test_an_upload_with_the_store_unreachable_says_so_and_saves_nothing(s3_down, client, publisher):
+def test_an_upload_with_the_store_unreachable_says_so_on_the_form_and_saves_nothing(s3_down, client, publisher):
     with pytest.raises(Exception):  # noqa: B017 (any of botocore's connection errors)
         check_storage()
 
     response = client.post(
         reverse("wagtailimages:add"),
-        {
-            "title": "ไม่ควรบันทึก",
-            "file": SimpleUploadedFile("rice.jpg", image_bytes("JPEG", size=(400, 300)), content_type="image/jpeg"),
-        },
+        {"title": "ไม่ควรบันทึก", "file": SimpleUploadedFile("rice.jpg", image_bytes("JPEG"), content_type="image/jpeg")},
     )
 
-    assert response.status_code == 503
-    assert "nothing was saved" in response.content.decode() or "ไม่มีสิ่งใดถูกบันทึก" in response.content.decode()
+    assert response.status_code == 200
+    assert response.context["form"].errors["file"] == [str(STORE_UNREACHABLE)]
     assert not get_image_model().objects.filter(title="ไม่ควรบันทึก").exists()
     assert client.get("/readyz").status_code == 503
     assert client.get("/healthz").status_code == 200
+
+
+def test_a_store_that_fails_at_save_time_answers_a_clear_page_and_saves_nothing(
+    s3_down, client, publisher, monkeypatch
+):
+    from marketplace.image_forms import ImageForm
+
+    monkeypatch.setattr(ImageForm, "storage_fields", {})  # the store went away after the form's check
+
+    response = client.post(
+        reverse("wagtailimages:add"),
+        {"title": "ไม่ควรบันทึก", "file": SimpleUploadedFile("rice.jpg", image_bytes("JPEG"), content_type="image/jpeg")},
+    )
+
+    assert response.status_code == 503
+    assert "ไม่มีสิ่งใดถูกบันทึก" in response.content.decode() or "nothing was saved" in response.content.decode()
+    assert not get_image_model().objects.filter(title="ไม่ควรบันทึก").exists()
+
+
+def test_a_consent_form_with_the_private_store_unreachable_says_so(s3_down):
+    from producers.forms import ConsentForm
+
+    evidence = SimpleUploadedFile("consent.pdf", b"%PDF-1.4 signed", content_type="application/pdf")
+    form = ConsentForm(data={"status": "given", "scope": "programme"}, files={"evidence": evidence})
+
+    assert not form.is_valid()
+    assert form.errors["evidence"] == [str(STORE_UNREACHABLE)]
