@@ -154,7 +154,7 @@ def send_due(limit: int = 500) -> dict[str, int]:
 def retry(message: OutboxMessage) -> bool:
     """A person asked to try a failed message again (the outbox page). Audited by the caller."""
     updated = OutboxMessage.objects.filter(pk=message.pk, status=Status.FAILED).update(
-        status=Status.QUEUED, next_attempt_at=timezone.now(), last_error=message.last_error
+        status=Status.QUEUED, next_attempt_at=timezone.now()
     )
     if updated:
         transaction.on_commit(lambda: schedule(message.pk))

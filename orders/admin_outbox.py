@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.module_loading import import_string
@@ -77,7 +77,7 @@ def job_retry(request, pk):
     """Enqueue a failed background job again with the same arguments (administrators only)."""
     if not request.user.is_superuser:
         raise PermissionDenied
-    job = get_object_or_404(DBTaskResult.objects.filter(Q(status="FAILED")), pk=pk)
+    job = get_object_or_404(DBTaskResult.objects.filter(status="FAILED"), pk=pk)
     task = import_string(job.task_path)
     args_kwargs = job.args_kwargs or {}
     task.enqueue(*args_kwargs.get("args", []), **args_kwargs.get("kwargs", {}))

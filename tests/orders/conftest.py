@@ -2,6 +2,7 @@ import pytest
 
 from producers import services as producer_services
 from producers.models import GroupMembership
+from tests.areas import kalasin_coordinator, kalasin_group, roiet_group  # noqa: F401
 from tests.english import _english, client  # noqa: F401
 from tests.factories.accounts import UserFactory
 from tests.factories.households import GroupFactory, assign

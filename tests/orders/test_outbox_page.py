@@ -11,7 +11,6 @@ from django_tasks.backends.database.models import DBTaskResult
 from marketplace import outbox
 from marketplace.models import AuditEvent, OutboxMessage
 from tests.factories.accounts import UserFactory
-from tests.factories.households import GroupFactory, assign
 from tests.helpers import give_totp
 
 pytestmark = pytest.mark.django_db
@@ -35,35 +34,15 @@ def message(key, *, group=None, status=OutboxMessage.Status.QUEUED, **fields):
 
 
 @pytest.fixture
-def kalasin_group(db):
-    return GroupFactory(code="KAL-RICE", province_code="46")
-
-
-@pytest.fixture
-def khon_kaen_group(db):
-    return GroupFactory(code="KKN-SILK", province_code="40")
-
-
-@pytest.fixture
-def kalasin_coordinator(db):
-    user = UserFactory(email="kalasin.coordinator@example.org")
-    assign(user, province_code="46")
-    give_totp(user)
-    return user
-
-
-@pytest.fixture
 def admin(db):
     user = UserFactory(email="root@example.org", is_staff=True, is_superuser=True)
     give_totp(user)
     return user
 
 
-def test_a_coordinator_sees_the_messages_of_their_area_only(
-    client, kalasin_coordinator, kalasin_group, khon_kaen_group
-):
+def test_a_coordinator_sees_the_messages_of_their_area_only(client, kalasin_coordinator, kalasin_group, roiet_group):
     message("ours", group=kalasin_group, subject="Kalasin call-off")
-    message("theirs", group=khon_kaen_group, subject="Khon Kaen call-off")
+    message("theirs", group=roiet_group, subject="Khon Kaen call-off")
     message("account", subject="Confirm your email")
     client.force_login(kalasin_coordinator)
 
@@ -135,8 +114,8 @@ def test_retrying_a_failed_message_queues_it_again_and_is_audited(
     assert event.actor == kalasin_coordinator and event.object_id == str(failed.pk)
 
 
-def test_a_coordinator_cannot_retry_another_areas_message(client, kalasin_coordinator, khon_kaen_group):
-    failed = message("theirs", group=khon_kaen_group, status=OutboxMessage.Status.FAILED)
+def test_a_coordinator_cannot_retry_another_areas_message(client, kalasin_coordinator, roiet_group):
+    failed = message("theirs", group=roiet_group, status=OutboxMessage.Status.FAILED)
     client.force_login(kalasin_coordinator)
 
     assert client.post(reverse("orders_admin:outbox_retry", args=[failed.pk])).status_code == 404
