@@ -462,16 +462,19 @@ def check_image(cluster: Cluster, details: dict) -> dict:
     )
     if status != 302:
         return {"ok": False, "why": f"upload through host 1 answered {status}"}
-    # The search index is updated by a background job (the worker): ask until it has the image.
+    # Host 2's listing, newest first. Not a search: the search index is filled by the worker, and
+    # on a loaded two-core CI machine that took longer than the 30 s this check once waited.
     deadline = time.monotonic() + 30
     while True:
-        status, _, page = client.request(1, "GET", f"/admin/images/?q={title}")
-        sources = re.findall(r'src="([^"]+/images/[^"]+)"', page.decode())
+        status, _, page = client.request(1, "GET", "/admin/images/?ordering=-created_at")
+        text = page.decode()
+        sources = re.findall(r'src="([^"]+/images/[^"]+)"', text) if title in text else []
         if sources or time.monotonic() > deadline:
             break
         time.sleep(0.5)
     if status != 200 or not sources:
-        return {"ok": False, "why": f"host 2's image listing answered {status} with {len(sources)} thumbnails"}
+        why = f"host 2's image listing answered {status} with {len(sources)} thumbnails"
+        return {"ok": False, "why": why + ("" if title in text else f"; {title} not listed")}
     thumbnail = sources[0].replace("&amp;", "&")
     got, body = anonymous_get(thumbnail)
     ok = got == 200 and body[:2] == b"\xff\xd8" and cluster.s3.endpoint_url in thumbnail
