@@ -37,6 +37,7 @@ from wagtail.images import get_image_model
 from wagtail.models import Page
 
 from marketplace import areas
+from marketplace.numbers import decimal_input
 
 from . import cache, navigation
 from .models import (
@@ -453,7 +454,7 @@ def product_json_ld(page, request, *, group_page, photos) -> dict:
             "seller": organisation,
             "eligibleQuantity": {
                 "@type": "QuantitativeValue",
-                "minValue": str(page.min_order_quantity.normalize()),
+                "minValue": decimal_input(page.min_order_quantity),
                 "unitText": page.get_unit_display(),
             },
         },

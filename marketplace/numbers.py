@@ -34,3 +34,19 @@ def parse_int(value) -> int:
     if number != number.to_integral_value():
         raise ValueError(value)
     return int(number)
+
+
+def decimal_input(value) -> str:
+    """A number as a form box shows it: 20.000 → "20", 20.500 → "20.5", 1000 → "1000".
+
+    Never scientific notation (`Decimal("20.000").normalize()` is `2E+1`) and never grouped (a
+    comma in an input box would be read back as typed, which parse_decimal allows, but a browser's
+    `inputmode="decimal"` keyboard has no comma on most Thai phones).
+    """
+    if value is None or value == "":
+        return ""
+    number = parse_decimal(value)
+    text = f"{number:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text

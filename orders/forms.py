@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.forms import StoreReachableMixin
-from marketplace.numbers import parse_decimal
+from marketplace.numbers import decimal_input, parse_decimal
 
 from .models import ZERO, AgreementAmendment, AgreementLine
 
@@ -20,6 +20,12 @@ class QuantityField(forms.DecimalField):
             return parse_decimal(value)
         except ValueError:
             raise forms.ValidationError(_("Enter a number."), code="invalid") from None
+
+    def prepare_value(self, value):
+        # What the box shows: "20", "20.5"; never "2E+1" nor "20.000".
+        if isinstance(value, (Decimal, int)) and not isinstance(value, bool):
+            return decimal_input(value)
+        return value
 
 
 class CallOffForm(forms.Form):
@@ -42,7 +48,7 @@ class CallOffForm(forms.Form):
                 min_value=Decimal("0"),
                 max_digits=12,
                 decimal_places=3,
-                initial=default.normalize() if default else Decimal("0"),
+                initial=default if default else Decimal("0"),
                 widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
             )
 
@@ -121,7 +127,7 @@ class DeliveryForm(StoreReachableMixin, forms.Form):
                 max_value=line.open_quantity,
                 max_digits=12,
                 decimal_places=3,
-                initial=line.open_quantity.normalize(),
+                initial=line.open_quantity,
                 widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
             )
 
@@ -163,7 +169,7 @@ class AcceptanceForm(forms.Form):
             text_input = {"inputmode": "decimal", "autocomplete": "off"}
             self.fields[f"accepted_{line.pk}"] = QuantityField(
                 label=_("Accepted"),
-                initial=line.quantity.normalize(),
+                initial=line.quantity,
                 widget=forms.TextInput(attrs=text_input),
                 **options,
             )

@@ -9,6 +9,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from orders.forms import QuantityField
+
 from .models import Payout
 
 
@@ -22,13 +24,15 @@ class ContributionGridForm(forms.Form):
         self.households = list(households)
         for line in self.lines:
             for household in self.households:
-                self.fields[self.quantity_name(line, household)] = forms.DecimalField(
+                self.fields[self.quantity_name(line, household)] = QuantityField(
                     label=household.code,
                     required=False,
                     min_value=Decimal("0"),
                     max_digits=12,
                     decimal_places=3,
-                    widget=forms.NumberInput(attrs={"step": "0.001", "min": "0", "class": "contribution-quantity"}),
+                    widget=forms.TextInput(
+                        attrs={"inputmode": "decimal", "autocomplete": "off", "class": "contribution-quantity"}
+                    ),
                 )
                 self.fields[self.pick_name(line, household)] = forms.BooleanField(required=False)
 

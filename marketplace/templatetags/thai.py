@@ -43,6 +43,17 @@ def local_date(value, style="long"):
 
 
 @register.filter
+def input_number(value):
+    """A number for an input box's value: "20", "20.5"; never "2E+1", "20.000" or "1,000"."""
+    from marketplace.numbers import decimal_input
+
+    try:
+        return decimal_input(value)
+    except ValueError:
+        return value  # what the user typed, shown back as it was
+
+
+@register.filter
 def baht(value):
     if value in (None, ""):
         return ""
