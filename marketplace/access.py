@@ -39,10 +39,16 @@ def is_coordinator(user) -> bool:
 
 
 def requires_mfa(user) -> bool:
-    """Staff, superusers and coordinators must have a second factor before any admin page."""
+    """Staff, superusers, coordinators and producer group staff (managers, treasurers: their
+    admin pages show the group's households) must have a second factor before any admin page."""
     if not getattr(user, "is_authenticated", False):
         return False
-    return user.is_staff or user.is_superuser or is_coordinator(user)
+    if user.is_staff or user.is_superuser or is_coordinator(user):
+        return True
+    # Cached on the user object: asked on every request by two middlewares.
+    if not hasattr(user, "_has_admin_membership"):
+        user._has_admin_membership = has_admin_membership(user)
+    return user._has_admin_membership
 
 
 def can_use_django_admin(user) -> bool:

@@ -122,7 +122,11 @@ class AdminMFAMiddleware:
         ):
             messages.warning(
                 request,
-                _("Set up two-factor authentication with an authenticator app before using the admin."),
+                _(
+                    "Set up two-factor authentication with an authenticator app before using the admin. "
+                    "It shows households' personal data, which the law (PDPA) obliges us to protect: "
+                    "with a code from your phone, a stolen password alone cannot open it."
+                ),
             )
             return redirect("mfa_activate_totp")
         return self.get_response(request)

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -167,8 +168,10 @@ def order_detail(request, pk, decline_form=None, delivery_form=None, cancel_form
     can_see_suppliers = selectors.can_see_suppliers(request.user, order)
     deliveries = list(selectors.deliveries_of(order))
     if can_see_suppliers:
+        without = set().union(*hooks.fire(hooks.DELIVERIES_WITHOUT_SUPPLIERS, deliveries=deliveries))
         for delivery in deliveries:  # where the group says who supplied it (a page of a higher app)
             delivery.suppliers_url = next(filter(None, hooks.fire(hooks.DELIVERY_SUPPLIERS_URL, delivery=delivery)), "")
+            delivery.needs_suppliers = delivery.pk in without
     context = {
         "order": order,
         "lines": lines,
@@ -250,11 +253,13 @@ def order_deliver(request, pk):
         for message in error.messages:
             form.add_error(None, message)
         return order_detail(request, pk, delivery_form=form)
+    # Step 2 of the same flow: who supplied it, the page the households' income depends on.
+    suppliers_url = next(filter(None, hooks.fire(hooks.DELIVERY_SUPPLIERS_URL, delivery=delivery)), "")
     messages.success(
         request,
         _("Delivery %(number)s is recorded; the buyer has been asked to accept it.") % {"number": delivery.number},
     )
-    return redirect("orders_admin:order_detail", pk=order.pk)
+    return redirect(suppliers_url or reverse("orders_admin:order_detail", args=[order.pk]))
 
 
 @require_POST

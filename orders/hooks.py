@@ -23,6 +23,9 @@ The moments (keyword arguments in brackets):
   they belong to already updated; called holding their locks.
 * `DELIVERY_SUPPLIERS_URL` (delivery): not an event but a question the order page asks: the
   admin URL where the group records which households supplied the delivery, or None.
+* `DELIVERIES_WITHOUT_SUPPLIERS` (deliveries): a question too: of these deliveries, the ids of
+  those that do not yet say which households supplied them (the order page shows them a to-do
+  badge).
 """
 
 from __future__ import annotations
@@ -36,9 +39,18 @@ INVOICE_ISSUED = "invoice_issued"
 INVOICE_PAID = "invoice_paid"
 REFUNDS_UPDATED = "refunds_updated"
 DELIVERY_SUPPLIERS_URL = "delivery_suppliers_url"
+DELIVERIES_WITHOUT_SUPPLIERS = "deliveries_without_suppliers"
 
 MOMENTS = frozenset(
-    {ORDER_PAID, DELIVERY_ACCEPTED, INVOICE_ISSUED, INVOICE_PAID, REFUNDS_UPDATED, DELIVERY_SUPPLIERS_URL}
+    {
+        ORDER_PAID,
+        DELIVERY_ACCEPTED,
+        INVOICE_ISSUED,
+        INVOICE_PAID,
+        REFUNDS_UPDATED,
+        DELIVERY_SUPPLIERS_URL,
+        DELIVERIES_WITHOUT_SUPPLIERS,
+    }
 )
 
 _subscribers: dict[str, list[Callable]] = defaultdict(list)

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from cms.models import Unit
 from marketplace import audit
+from marketplace.numbers import parse_decimal
 from marketplace.templatetags.thai import local_date
 
 from . import emails
@@ -88,6 +89,8 @@ def unit_label(code: str) -> str:
 
 def quantity_text(value: Decimal) -> str:
     """1.500 → "1.5", 12000.000 → "12,000": as a person would write it."""
+    if not isinstance(value, Decimal):
+        value = parse_decimal(value)  # a form's value, e.g. "10" or "๑๐"
     value = value.normalize()
     places = max(0, -value.as_tuple().exponent)
     return number_format(value, decimal_pos=places, force_grouping=True)

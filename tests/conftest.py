@@ -26,6 +26,29 @@ def _reset_fake_stripe():
     FAKE.reset()
 
 
+@pytest.fixture(autouse=True)
+def _group_staff_have_an_authenticator(request):
+    """Producer group managers and treasurers must have an authenticator app (TOTP) before any
+    admin page, as coordinators must: tests give every member of a group one when the membership
+    is made, as if they had set it up. Tests of the set-up itself mark `no_auto_totp`; the browser
+    tests sign in through the real flow (tests/e2e)."""
+    if request.node.get_closest_marker("no_auto_totp") or request.node.get_closest_marker("e2e"):
+        yield
+        return
+    from django.db.models.signals import post_save
+
+    from producers.models import GroupMembership
+    from tests.helpers import give_totp
+
+    def receiver(sender, instance, created, **kwargs):
+        if created:
+            give_totp(instance.user)
+
+    post_save.connect(receiver, sender=GroupMembership, dispatch_uid="tests-group-staff-totp")
+    yield
+    post_save.disconnect(sender=GroupMembership, dispatch_uid="tests-group-staff-totp")
+
+
 @pytest.fixture
 def password():
     return PASSWORD

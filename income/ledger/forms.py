@@ -45,12 +45,19 @@ class ContributionGridForm(forms.Form):
         return f"pick_{line.pk}_{household.pk}"
 
     def grid(self):
-        """[(line, [(household, quantity field, pick field)])] for the template."""
+        """[(line, [(household, quantity field, pick field, share in baht or None)])] for the
+        template; the shares are set by the view (`shares[line id][household id]`)."""
+        shares = getattr(self, "shares", {})
         return [
             (
                 line,
                 [
-                    (household, self[self.quantity_name(line, household)], self[self.pick_name(line, household)])
+                    (
+                        household,
+                        self[self.quantity_name(line, household)],
+                        self[self.pick_name(line, household)],
+                        shares.get(line.pk, {}).get(household.pk),
+                    )
                     for household in self.households
                 ],
             )
@@ -71,8 +78,14 @@ class ContributionGridForm(forms.Form):
 
 class PayoutForm(forms.Form):
     group = forms.ModelChoiceField(label=_("producer group"), queryset=None, empty_label=None)
-    amount = forms.DecimalField(label=_("amount (THB)"), min_value=Decimal("0.01"), max_digits=14, decimal_places=2)
-    method = forms.ChoiceField(label=_("method"), choices=Payout.Method.choices)
+    amount = QuantityField(
+        label=_("amount (THB)"),
+        min_value=Decimal("0.01"),
+        max_digits=14,
+        decimal_places=2,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    method = forms.ChoiceField(label=_("method"), choices=Payout.Method.choices, widget=forms.RadioSelect)
     reference = forms.CharField(
         label=_("reference"),
         max_length=100,
@@ -80,7 +93,9 @@ class PayoutForm(forms.Form):
         help_text=_("Required for a bank transfer or PromptPay: the transfer reference."),
     )
     paid_on = forms.DateField(
-        label=_("paid on"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("paid on"),
+        initial=timezone.localdate,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def __init__(self, *args, groups, **kwargs):

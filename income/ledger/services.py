@@ -262,6 +262,29 @@ def same_as_last_time(line: DeliveryLine) -> dict[int, Decimal]:
     return {pk: q for pk, q in split_quantity(line.quantity, sorted(weights)).items() if q > 0}
 
 
+def proposed_split(line: DeliveryLine, household_ids) -> tuple[str, dict[int, Decimal]]:
+    """What the "who supplied it" form offers before anyone typed: the proportions of last time
+    ("last"), else the delivered quantity shared equally by the group's households ("equal")."""
+    proposal = same_as_last_time(line)
+    if proposal:
+        return "last", proposal
+    return "equal", equal_split(line, household_ids)
+
+
+def share_preview(line: DeliveryLine, rate: Decimal, quantities: Mapping[int, Decimal]) -> dict[int, Decimal]:
+    """Each household's baht for the line if the buyer accepts what was delivered and pays: the
+    settlement's own arithmetic (`split_line`) on the quantities typed so far ({} when none)."""
+    weights = sorted((pk, Decimal(q)) for pk, q in quantities.items() if q and Decimal(q) > 0)
+    if not weights:
+        return {}
+    accepted = line.accepted_quantity if line.accepted_quantity is not None else line.quantity
+    value = (accepted * line.order_line.unit_price).quantize(SATANG)
+    if value <= 0:
+        return {pk: ZERO for pk, _q in weights}
+    _retention, amounts, _quantities = split_line(value, rate, accepted, weights)
+    return amounts
+
+
 def can_record_contributions(user, order: Order) -> bool:
     """Managers of the order's group record who supplied it."""
     return order.group_id in set(access.memberships(user, "producer_group", roles=[GroupMembership.Role.MANAGER]))

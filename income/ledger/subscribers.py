@@ -32,6 +32,14 @@ def _suppliers_url(*, delivery) -> str:
     return reverse("ledger:delivery_contributions", args=[delivery.pk])
 
 
+def _without_suppliers(*, deliveries) -> set[int]:
+    from income.todo import needs_suppliers_filter
+    from orders.models import Delivery
+
+    ids = [delivery.pk for delivery in deliveries]
+    return set(Delivery.objects.filter(pk__in=ids).filter(needs_suppliers_filter()).values_list("pk", flat=True))
+
+
 def subscribe() -> None:
     hooks.register(hooks.ORDER_PAID, _order_paid)
     hooks.register(hooks.DELIVERY_ACCEPTED, _delivery_accepted)
@@ -39,3 +47,4 @@ def subscribe() -> None:
     hooks.register(hooks.INVOICE_PAID, _invoice_changed)
     hooks.register(hooks.REFUNDS_UPDATED, _refunds_updated)
     hooks.register(hooks.DELIVERY_SUPPLIERS_URL, _suppliers_url)
+    hooks.register(hooks.DELIVERIES_WITHOUT_SUPPLIERS, _without_suppliers)

@@ -10,6 +10,8 @@ only the entries and payouts of groups the user may see.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -28,6 +30,8 @@ from . import services as ledger
 from . import statements
 from .forms import ContributionGridForm, PayoutForm, StatementPeriodForm
 from .models import Contribution, Payout
+
+ZERO = Decimal("0")
 
 
 def _require(policy, user, action):
@@ -67,6 +71,19 @@ def delivery_contributions(request, pk):
         existing[ContributionGridForm.quantity_name(contribution.delivery_line, contribution.household)] = (
             contribution.quantity
         )
+    # Step 2 of recording a delivery: lines nobody has answered yet come pre-filled (as last
+    # time, else shared equally by the group's households) for the manager to check and save.
+    proposed = {}
+    if can_edit and households:
+        answered = _answered_lines(lines)
+        for line in lines:
+            if line.settled or line.pk in answered or line.accepted_quantity == 0:
+                continue
+            kind, proposal = ledger.proposed_split(line, [household.pk for household in households])
+            proposed[line.pk] = kind
+            for household in households:
+                if proposal.get(household.pk):
+                    existing[ContributionGridForm.quantity_name(line, household)] = proposal[household.pk]
     form = ContributionGridForm(initial=existing, lines=lines, households=households)
     if request.method == "POST":
         if not can_edit:
@@ -88,11 +105,20 @@ def delivery_contributions(request, pk):
                         messages.success(
                             request, _("Who supplied delivery %(number)s is recorded.") % {"number": delivery.number}
                         )
-                        return redirect("ledger:delivery_contributions", pk=delivery.pk)
-            else:
+                        return redirect("orders_admin:order_detail", pk=order.pk)
+            elif action != "preview":
                 form = _quick_fill(form, action, lines, households)
+            proposed = {}
+    _attach_shares(form, order.group.retention_rate)
+    for line in lines:
+        line.proposed = proposed.get(line.pk, "")
     waits_for = ledger.settlement_waits_for(delivery)
+    answered = _answered_lines(lines)
     context = {
+        "needs_suppliers": any(
+            not line.settled and line.accepted_quantity != 0 and line.pk not in answered for line in lines
+        ),
+        "retention_rate": order.group.retention_rate,
         "delivery": delivery,
         "order": order,
         "form": form,
@@ -102,6 +128,27 @@ def delivery_contributions(request, pk):
         "has_households": bool(households),
     }
     return TemplateResponse(request, "income/ledger/contributions.html", context)
+
+
+def _answered_lines(lines) -> set[int]:
+    return set(Contribution.objects.filter(delivery_line__in=lines).values_list("delivery_line_id", flat=True))
+
+
+def _attach_shares(form, rate) -> None:
+    """Each household's baht (`form.shares[line id][household id]`) for the quantities in the
+    form as it stands (typed, proposed or saved), before anything is saved."""
+    form.shares = {}
+    for line in form.lines:
+        quantities = {}
+        for household in form.households:
+            bound = form[ContributionGridForm.quantity_name(line, household)]
+            try:
+                value = bound.field.clean(bound.value()) if form.is_bound else bound.value()
+            except ValidationError:
+                value = None
+            if value:
+                quantities[household.pk] = value
+        form.shares[line.pk] = ledger.share_preview(line, rate, quantities)
 
 
 def _contributing_households(user, group):
@@ -160,11 +207,16 @@ def household_payouts(request, pk):
     )
     form = None
     if payable.exists() and not household.is_erased:
-        form = PayoutForm(request.POST or None, groups=payable)
+        initial = {}
+        chosen = payable.filter(pk=request.GET.get("group")).first() if request.GET.get("group", "").isdigit() else None
+        chosen = chosen or (payable.first() if payable.count() == 1 else None)
+        if chosen is not None:  # the treasurer came to pay this group's balance: offer it all
+            initial = {"group": chosen, "amount": max(ledger.household_balance(household, chosen), ZERO) or None}
+        form = PayoutForm(request.POST or None, groups=payable, initial=initial)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
-                ledger.payout_record(
+                payout = ledger.payout_record(
                     household=household,
                     group=data["group"],
                     amount=data["amount"],
@@ -177,8 +229,8 @@ def household_payouts(request, pk):
                 for message in error.messages:
                     form.add_error(None, message)
             else:
-                messages.success(request, _("The payout was recorded."))
-                return redirect("ledger:household_payouts", pk=household.pk)
+                messages.success(request, _("The payout was recorded. Print the slip for the household to sign."))
+                return redirect("ledger:payout_slip", pk=payout.pk)
     elif request.method == "POST":
         raise PermissionDenied
     context = {
@@ -188,6 +240,26 @@ def household_payouts(request, pk):
         "form": form,
     }
     return TemplateResponse(request, "income/ledger/payouts.html", context)
+
+
+def payout_slip(request, pk):
+    """A printable slip of one payout: what the household received, how, signed by the household
+    and the treasurer (the group's record of cash handed over)."""
+    _require(household_policy, request.user, "view")
+    payout = get_object_or_404(
+        Payout.objects.select_related("group", "recorded_by").filter(
+            group__in=selectors.groups_visible_to(request.user)
+        ),
+        pk=pk,
+    )
+    household = selectors.household_for(request.user, payout.household_id, purpose="payout slip")  # audited
+    context = {
+        "payout": payout,
+        "household": household,
+        "group": payout.group,
+        "balance_after": ledger.household_balance(household, payout.group),
+    }
+    return TemplateResponse(request, "income/ledger/payout_slip.html", context)
 
 
 def household_statement(request, pk):

@@ -410,7 +410,7 @@ def build() -> World:
     producer_services.membership_grant(
         user=users["treasurer_x"], group=world.objects["X"]["group"], role=GroupMembership.Role.TREASURER
     )
-    for name in ("coordinator_p1", "superuser"):
+    for name in ("coordinator_p1", "superuser", "manager_x", "manager_y", "treasurer_x"):
         give_totp(users[name])
     give_totp(coordinator_p2)
     world.objects["X"]["authenticator"] = Authenticator.objects.filter(user=users["coordinator_p1"]).first()

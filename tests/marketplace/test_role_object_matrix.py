@@ -282,6 +282,8 @@ TABLE: dict[str, dict | Entry | Skip] = {
     "producers_admin:group_verification": P({"pk": "group"}),
     "ledger:delivery_contributions": P({"pk": "delivery"}),
     "ledger:household_payouts": P({"pk": "household"}),
+    "todo:list": E({"key": "=payouts"}, queries=({}, {"group": "group"})),
+    "ledger:payout_slip": {"pk": "payout"},
     "ledger:household_statement": E({"pk": "household"}, queries=({}, {"group": "group"})),
     "impact:dashboard": E(queries=({}, {"group": "group"}, {"province": "=45"})),
     "impact:drilldown": E({"figure": "=enrolled"}, queries=({}, {"group": "group"})),
@@ -871,6 +873,8 @@ OWN_PAGES = [
     ("manager_y", "orders_admin:order_detail", "call_off", "Y", "call-off Y"),
     ("member_b", "buyers:order_detail", "call_off", "Y", "call-off Y"),
     ("manager_x", "ledger:household_payouts", "household", "X", "payout X"),
+    ("manager_x", "ledger:payout_slip", "payout", "X", "payout X"),
+    ("treasurer_x", "ledger:payout_slip", "payout", "X", "household X"),
     ("member_b", "buyers:api_keys", "company", "Y", "API key Y"),
 ]
 

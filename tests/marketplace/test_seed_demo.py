@@ -18,6 +18,7 @@ def test_seed_demo_refuses_to_run_with_debug_off_without_force(settings):
     assert not User.objects.exists()
 
 
+@pytest.mark.no_auto_totp  # the demo's accounts as seeded: nobody has an authenticator app yet
 def test_seed_demo_is_idempotent_and_every_account_can_sign_in(client, capsys):
     call_command("seed_demo", force=True)
     first = {u.email: u.pk for u in User.objects.all()}
