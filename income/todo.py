@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import DecimalField, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -26,11 +26,12 @@ from wagtail.models import Page, WorkflowState
 from cms.models import ProducerGroupPage, ProductPage
 from marketplace import access
 from orders import selectors as order_selectors
-from orders.models import Delivery, DeliveryLine, FulfilmentStatus, Invoice, Order, OrderStatus
+from orders.models import Delivery, FulfilmentStatus, Invoice, Order, OrderStatus
 from producers import selectors
 from producers.models import Enrolment, GroupMembership, Household, ProducerGroup
 
-from .ledger.models import Contribution, HouseholdIncomeEntry, Payout
+from .ledger.models import HouseholdIncomeEntry, Payout
+from .ledger.services import needs_suppliers_filter
 
 ZERO = Decimal("0")
 MONEY = DecimalField(max_digits=14, decimal_places=2)
@@ -58,19 +59,6 @@ def orders_to_deliver(group_ids) -> QuerySet[Order]:
         .select_related("company", "group")
         .order_by("placed_at", "pk")
     )
-
-
-def _lines_without_contributions():
-    return (
-        DeliveryLine.objects.filter(delivery=OuterRef("pk"))
-        .exclude(accepted_quantity=ZERO)  # rejected in full: nobody to credit
-        .filter(~Exists(Contribution.objects.filter(delivery_line=OuterRef("pk"))))
-    )
-
-
-def needs_suppliers_filter() -> Exists:
-    """For Delivery querysets: a line not rejected in full says nothing of who supplied it."""
-    return Exists(_lines_without_contributions())
 
 
 def deliveries_without_suppliers(group_ids) -> QuerySet[Delivery]:

@@ -46,7 +46,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Exists, OuterRef, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -260,6 +260,19 @@ def same_as_last_time(line: DeliveryLine) -> dict[int, Decimal]:
     if not weights:
         return {}
     return {pk: q for pk, q in split_quantity(line.quantity, sorted(weights)).items() if q > 0}
+
+
+def _lines_without_contributions():
+    return (
+        DeliveryLine.objects.filter(delivery=OuterRef("pk"))
+        .exclude(accepted_quantity=ZERO)  # rejected in full: nobody to credit
+        .filter(~Exists(Contribution.objects.filter(delivery_line=OuterRef("pk"))))
+    )
+
+
+def needs_suppliers_filter() -> Exists:
+    """For Delivery querysets: a line not rejected in full says nothing of who supplied it."""
+    return Exists(_lines_without_contributions())
 
 
 def proposed_split(line: DeliveryLine, household_ids) -> tuple[str, dict[int, Decimal]]:

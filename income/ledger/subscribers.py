@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from orders import hooks
+from orders.models import Delivery
 
 from . import services
 
@@ -33,11 +34,9 @@ def _suppliers_url(*, delivery) -> str:
 
 
 def _without_suppliers(*, deliveries) -> set[int]:
-    from income.todo import needs_suppliers_filter
-    from orders.models import Delivery
-
     ids = [delivery.pk for delivery in deliveries]
-    return set(Delivery.objects.filter(pk__in=ids).filter(needs_suppliers_filter()).values_list("pk", flat=True))
+    waiting = Delivery.objects.filter(pk__in=ids).filter(services.needs_suppliers_filter())
+    return set(waiting.values_list("pk", flat=True))
 
 
 def subscribe() -> None:
