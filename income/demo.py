@@ -38,7 +38,7 @@ from .ledger.settlement import split_exact
 
 
 @transaction.atomic
-def seed(*, purchaser, companies: list) -> dict:
+def seed(*, purchaser, companies: list, manager=None) -> dict:
     """Returns {"deliveries": deliveries recorded this run, "payouts": payouts recorded this run}."""
     figures = {"deliveries": 0, "payouts": 0}
     for index, (code, _title, company_index, _lines) in enumerate(AGREEMENTS):
@@ -52,7 +52,67 @@ def seed(*, purchaser, companies: list) -> dict:
     if purchaser is not None and companies:
         figures["deliveries"] += _seed_marketplace(companies[0], purchaser)
     figures["payouts"] = _seed_payouts()
+    if manager is not None:
+        figures["deliveries"] += _seed_manager_todo(manager)
     return figures
+
+
+def _seed_manager_todo(manager) -> int:
+    """Leave the demo manager's group something in every state of its to-do list (income.todo):
+    besides the order to confirm and the one to deliver that the orders demo leaves, a delivery
+    recorded today that says nothing yet of who supplied it and waits for the buyer, and a product
+    below its minimum order. Once: only while the group has no such delivery."""
+    from cms.models import ProducerGroupPage, ProductPage
+    from orders.models import FulfilmentStatus, OrderStatus
+    from producers.models import GroupMembership
+
+    from .todo import changes_awaiting_approval, deliveries_without_suppliers, products_low_on_stock
+
+    membership = GroupMembership.objects.filter(user=manager, role=GroupMembership.Role.MANAGER).first()
+    if membership is None:
+        return 0
+    group = membership.group
+    recorded = 0
+    if not deliveries_without_suppliers([group.pk]).exists():
+        order = (
+            Order.objects.filter(group=group, status=OrderStatus.CONFIRMED)
+            .exclude(fulfilment_status=FulfilmentStatus.DELIVERED)
+            .order_by("pk")
+            .first()
+        )
+        if order is not None:
+            delivered = fulfilment.delivered_quantities(order.pk)
+            quantities = {}
+            for line in order.lines.all():
+                open_quantity = line.quantity - delivered.get(line.pk, Decimal("0"))
+                part = (open_quantity / 2).quantize(Decimal("1"))
+                if part > 0:
+                    quantities[line.pk] = part
+            if quantities:
+                fulfilment.delivery_record(
+                    order=order,
+                    quantities=quantities,
+                    delivered_on=timezone.localdate(),
+                    note_number=f"DN-{order.pk:04d}-T",
+                    note="ส่งรอบแรกครึ่งหนึ่ง",
+                    actor=manager,
+                )
+                recorded += 1
+    group_page = ProducerGroupPage.objects.filter(group=group).first()
+    if not products_low_on_stock([group.pk]).exists():
+        products = ProductPage.objects.live().child_of(group_page).order_by("-pk") if group_page else []
+        if len(products) > 1:  # keep the others in stock for the catalogue
+            low = products[0]
+            ProductPage.objects.filter(pk=low.pk).update(available_quantity=low.min_order_quantity / 2)
+    if group_page is not None and not changes_awaiting_approval([group.pk]).exists():
+        # A new description of the group's first product, submitted for the coordinator's approval.
+        product = ProductPage.objects.live().child_of(group_page).order_by("pk").first()
+        workflow = product.get_workflow() if product else None
+        if workflow is not None:
+            product.seo_title = f"{product.title} ทอมือ"
+            product.save_revision(user=manager)
+            workflow.start(product, manager)
+    return recorded
 
 
 # Earlier call-offs of this year's agreements, carried through to payment:

@@ -13,6 +13,7 @@ DEMO_ACCOUNTS = [
     ("admin@demo.example", "ผู้ดูแลระบบ ตัวอย่าง", "admin"),
     ("coordinator@demo.example", "อาจารย์สมหญิง ประสานงาน", "coordinator"),
     ("manager@demo.example", "นางบุญมี ใจดี", "producer_manager"),
+    ("treasurer@demo.example", "นางสาวมาลี เก็บเงิน", "producer_treasurer"),
     ("purchaser@demo.example", "คุณวิชัย จัดซื้อ", "company_purchaser"),
     ("companyadmin@demo.example", "คุณศิริพร ผู้ดูแลบริษัท", "company_admin"),
 ]

@@ -59,7 +59,7 @@ def _fake_citizen_id(rng: random.Random) -> str:
 
 
 @transaction.atomic
-def seed(*, coordinator, manager) -> dict[str, int]:
+def seed(*, coordinator, manager, treasurer=None) -> dict[str, int]:
     code, name_th, name_en, province = INSTITUTION
     institution, _ = Institution.objects.update_or_create(
         code=code, defaults={"name_th": name_th, "name_en": name_en, "province_code": province}
@@ -94,6 +94,8 @@ def seed(*, coordinator, manager) -> dict[str, int]:
         hooks.fire(hooks.GROUP_SAVED, group=group, user=None)
         groups.append(group)
     services.membership_grant(user=manager, group=groups[0], role=GroupMembership.Role.MANAGER)
+    if treasurer is not None:  # the group's treasurer pays its households (income.ledger)
+        services.membership_grant(user=treasurer, group=groups[0], role=GroupMembership.Role.TREASURER)
 
     households = 0
     for group_number, group in enumerate(groups):

@@ -37,6 +37,14 @@ def test_seed_demo_is_idempotent_and_every_account_can_sign_in(client, capsys):
         assert response.status_code == 302, (role, response.content.decode()[:500])
         assert int(client.session["_auth_user_id"]) == first[email]
 
+    # The demo manager's group has something in every state of its to-do list; its treasurer too.
+    from income import todo
+
+    [manager_todo] = todo.group_todos(User.objects.get(email="manager@demo.example"))
+    assert {item.key: item.count > 0 for item in manager_todo.items} == dict.fromkeys(todo.MANAGER_KEYS, True)
+    [treasurer_todo] = todo.group_todos(User.objects.get(email="treasurer@demo.example"))
+    assert treasurer_todo.group == manager_todo.group and treasurer_todo.role == "treasurer"
+
     assert access.is_coordinator(User.objects.get(email="coordinator@demo.example"))
     assert User.objects.get(email="admin@demo.example").is_superuser
     assert not User.objects.get(email="purchaser@demo.example").is_staff

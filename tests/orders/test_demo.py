@@ -50,12 +50,17 @@ def test_the_demo_carries_call_offs_through_delivery_acceptance_and_invoices(db)
     invoices = set(Invoice.objects.values_list("number", flat=True))
     call_command("seed_demo", force=True)
 
-    # one per agreement's confirmed call-off, five earlier call-offs each, two marketplace orders
-    assert Delivery.objects.count() == deliveries == 3 + 3 * 5 + 2
+    # one per agreement's confirmed call-off, five earlier call-offs each, two marketplace orders,
+    # and half of the demo manager's order to deliver (awaiting acceptance and its households)
+    assert Delivery.objects.count() == deliveries == 3 + 3 * 5 + 2 + 1
     assert set(Invoice.objects.values_list("number", flat=True)) == invoices
     assert Order.objects.filter(fulfilment_status=FulfilmentStatus.PARTIAL).count() == 1
     assert DeliveryLine.objects.filter(rejected_quantity__gt=0).exclude(rejection_reason="").count() == 1
-    assert all(delivery.status == Delivery.Status.ACCEPTED for delivery in Delivery.objects.all())
+    # every delivery accepted but the demo manager's latest, which waits for the buyer
+    [awaiting] = Delivery.objects.exclude(status=Delivery.Status.ACCEPTED)
+    assert awaiting.status == Delivery.Status.AWAITING and awaiting.order.group.memberships.filter(
+        user__email="manager@demo.example"
+    )
     statuses = sorted(Invoice.objects.values_list("status", flat=True))
     assert statuses == ["open", "open"] + ["paid"] * (1 + 3 * 5)
     assert all(invoice.stripe_invoice_id and invoice.hosted_invoice_url for invoice in Invoice.objects.all())

@@ -27,7 +27,11 @@ class Command(BaseCommand):
         with transaction.atomic():
             users = marketplace_demo.seed()
             # Each app adds its own demo data, in dependency order.
-            figures = producers_demo.seed(coordinator=users["coordinator"], manager=users["producer_manager"])
+            figures = producers_demo.seed(
+                coordinator=users["coordinator"],
+                manager=users["producer_manager"],
+                treasurer=users["producer_treasurer"],
+            )
             catalogue = cms_demo.seed()
             # Who edits and publishes each group's pages follows memberships and assignments.
             sync_all_group_access()
@@ -38,7 +42,11 @@ class Command(BaseCommand):
                 coordinator=users["coordinator"],
             )
             # The money reaches the households: earlier call-offs paid, contributions, payouts.
-            income = income_demo.seed(purchaser=users["company_purchaser"], companies=companies["company_list"])
+            income = income_demo.seed(
+                purchaser=users["company_purchaser"],
+                companies=companies["company_list"],
+                manager=users["producer_manager"],
+            )
             offtake["deliveries"] += income["deliveries"]
             offtake["payouts"] = income["payouts"]
         self.stdout.write(self.style.SUCCESS(f"Demo accounts (password for all: {DEMO_PASSWORD}):"))
@@ -60,5 +68,6 @@ class Command(BaseCommand):
         if offtake["skipped"]:
             self.stdout.write(f"Agreements skipped (their demo products do not exist): {', '.join(offtake['skipped'])}")
         self.stdout.write(
-            "The admin and the coordinator must set up an authenticator app (TOTP) at first visit to /admin/."
+            "The admin, the coordinator, the manager and the treasurer must set up an authenticator app (TOTP) at "
+            "first visit to /admin/."
         )
