@@ -244,7 +244,8 @@ MFA_ADAPTER = "allauth.mfa.adapter.DefaultMFAAdapter"
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "th"
 LANGUAGES = [("th", _("Thai")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Ours first; then Thai for the Wagtail admin strings Wagtail ships untranslated (Wagtail's own).
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_wagtail"]
 TIME_ZONE = "Asia/Bangkok"
 USE_I18N = True
 USE_TZ = True
