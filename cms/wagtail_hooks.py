@@ -13,10 +13,14 @@ import re
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.images import get_image_model
 from wagtail.models import ReferenceIndex
 from wagtail.permissions import policy_registry
+
+from marketplace import access
 
 # Every image field in the cms page forms (photo inlines, image blocks in stories) is named
 # "image": "gallery-0-image", "photos-1-image", "story-2-value-image", ...
@@ -73,3 +77,30 @@ def only_choosable_images_on_create(request, parent_page, page_class):
     if request.method == "POST" and refused_image_ids(request.user, request.POST):
         return _refuse(request, request.path)
     return None
+
+
+# --- Listing goods from a phone (cms.quick_product) --------------------------------------------
+
+
+@hooks.register("register_admin_urls")
+def register_quick_product_urls():
+    from django.urls import path
+
+    from .quick_product import product_add
+
+    return [path("catalogue/products/new/", product_add, name="cms_quick_product_add")]
+
+
+class GroupStaffMenuItem(MenuItem):
+    def is_shown(self, request):
+        return bool(access.memberships(request.user, "producer_group"))
+
+
+@hooks.register("register_admin_menu_item")
+def quick_product_menu_item():
+    """“Add a product” for group staff: the short form, not the page tree."""
+    from django.urls import reverse_lazy
+
+    return GroupStaffMenuItem(
+        gettext_lazy("Add a product"), reverse_lazy("cms_quick_product_add"), icon_name="plus", order=205
+    )

@@ -284,6 +284,7 @@ TABLE: dict[str, dict | Entry | Skip] = {
     "ledger:household_payouts": P({"pk": "household"}),
     "todo:list": E({"key": "=payouts"}, queries=({}, {"group": "group"})),
     "ledger:payout_slip": {"pk": "payout"},
+    "cms_quick_product_add": P(),
     "ledger:household_statement": E({"pk": "household"}, queries=({}, {"group": "group"})),
     "impact:dashboard": E(queries=({}, {"group": "group"}, {"province": "=45"})),
     "impact:drilldown": E({"figure": "=enrolled"}, queries=({}, {"group": "group"})),
