@@ -73,7 +73,7 @@ cluster: $(VENV)/.installed-test
 
 # Developers only (needs GNU gettext): refresh and compile the Thai catalogue, then translate it.
 messages: $(VENV)/.installed
-	$(BIN)/python manage.py makemessages --locale th --ignore '.venv/*' --ignore 'var/*' --no-obsolete
+	$(BIN)/python manage.py makemessages --locale th --ignore '.venv/*' --ignore 'var/*' --ignore 'locale_wagtail/*' --no-obsolete
 	$(BIN)/python manage.py compilemessages --locale th --ignore '.venv/*'
 
 clean:

@@ -105,8 +105,10 @@ def _seed_manager_todo(manager) -> int:
             low = products[0]
             ProductPage.objects.filter(pk=low.pk).update(available_quantity=low.min_order_quantity / 2)
     if group_page is not None and not changes_awaiting_approval([group.pk]).exists():
-        # A new description of the group's first product, submitted for the coordinator's approval.
-        product = ProductPage.objects.live().child_of(group_page).order_by("pk").first()
+        # A new search title for one of the group's products, submitted for the coordinator's
+        # approval (not its first product, which the manager's walk-through edits).
+        candidates = list(ProductPage.objects.live().child_of(group_page).order_by("-pk")[:2])
+        product = candidates[-1] if len(candidates) == 2 else None
         workflow = product.get_workflow() if product else None
         if workflow is not None:
             product.seo_title = f"{product.title} ทอมือ"

@@ -5,6 +5,7 @@ the permission policies in orders.permissions."""
 from django import forms
 from django.contrib.admin.utils import unquote
 from django.db import transaction
+from django.db.models import Case, IntegerField, Value, When
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -22,7 +23,7 @@ from marketplace.viewsets import ScopedDeleteView, ScopedEditView, ScopedIndexVi
 from producers.models import Institution, ProducerGroup
 
 from . import selectors
-from .models import Order, PurchaseAgreement
+from .models import Order, OrderStatus, PurchaseAgreement
 from .permissions import agreement_policy, company_policy, incoming_order_policy
 
 # --- Agreements -----------------------------------------------------------------------------
@@ -181,7 +182,32 @@ class CompanyViewSet(ScopedViewSet):
 # --- Incoming orders ------------------------------------------------------------------------
 
 
+def _placed_at(order) -> str:
+    from marketplace.templatetags.thai import be_datetime
+
+    return be_datetime(order.placed_at)
+
+
 class IncomingOrderIndexView(ScopedIndexView):
+    """Orders waiting on the group first (placed, then confirmed), newest first within each; the
+    finished ones after them. A column header the user clicks sorts as they ask instead."""
+
+    default_ordering = None
+
+    def get_base_queryset(self):
+        waiting = Case(
+            When(status=OrderStatus.PLACED, then=Value(0)),
+            When(status=OrderStatus.CONFIRMED, then=Value(1)),
+            default=Value(2),
+            output_field=IntegerField(),
+        )
+        return super().get_base_queryset().select_related("company", "group").annotate(waiting=waiting)
+
+    def order_queryset(self, queryset):
+        if self.ordering:
+            return super().order_queryset(queryset)
+        return queryset.order_by("waiting", "-placed_at", "-pk")
+
     def get_list_more_buttons(self, instance):
         return [
             MenuItem(
@@ -198,7 +224,13 @@ class IncomingOrderViewSet(ScopedViewSet):
     icon = "list-ul"
     menu_label = _("Incoming orders")
     index_view_class = IncomingOrderIndexView
-    list_display = ["number", "company", "group", "status", "placed_at"]
+    list_display = [
+        "number",
+        "company",
+        "group",
+        "status",
+        Column("placed_at", label=_("placed at"), accessor=_placed_at),
+    ]
     list_filter = ["status", "kind"]
     search_fields = ["number", "company__name_th"]
     search_backend_name = None

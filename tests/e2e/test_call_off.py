@@ -5,18 +5,10 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from marketplace.demo import DEMO_PASSWORD
 from orders.models import AgreementLine, Order, PurchaseAgreement
+from tests.e2e.helpers import give_totp, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-def sign_in(page, base_url: str, email: str) -> None:
-    page.goto(base_url + "/accounts/login/")
-    page.locator("input[name=login]").fill(email)
-    page.locator("input[name=password]").fill(DEMO_PASSWORD)
-    page.locator("input[name=password]").press("Enter")
-    expect(page.locator("form[action='/accounts/logout/']")).to_be_attached()
 
 
 def remaining(page, line_pk: int) -> Decimal:
@@ -43,7 +35,8 @@ def test_the_purchaser_places_a_call_off_and_the_manager_confirms_it(live_server
 
     order = Order.objects.filter(lines__agreement_line=line).order_by("-pk").first()
     manager = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    sign_in(manager, live_server.url, "manager@demo.example")
+    give_totp("manager@demo.example")
+    sign_in(manager, live_server.url, "manager@demo.example", totp=True)
     manager.goto(f"{live_server.url}/admin/offtake/orders/{order.pk}/")
     manager.locator("#confirm-order-form button").click()
     manager.wait_for_load_state("networkidle")

@@ -2,30 +2,13 @@ import re
 from decimal import Decimal
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP
-from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from playwright.sync_api import expect
 
 from cms.models import ProductPage
-from marketplace.demo import DEMO_PASSWORD
-from tests.helpers import current_totp
+from tests.e2e.helpers import give_totp, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
-
-
-def sign_in(page, base_url: str, email: str, *, totp: bool = False) -> None:
-    page.goto(base_url + "/accounts/login/")
-    page.locator("input[name=login]").fill(email)
-    page.locator("input[name=password]").fill(DEMO_PASSWORD)
-    page.locator("input[name=password]").press("Enter")
-    if totp:
-        page.locator("input[name=code]").fill(current_totp(SECRET))
-        page.locator("input[name=code]").press("Enter")
-    expect(page.locator("form[action='/accounts/logout/']")).to_be_attached()
-
 
 def press(page, selector: str) -> None:
     """Click a submit button that Wagtail keeps inside a closed dropdown, as the browser would."""
@@ -35,11 +18,11 @@ def press(page, selector: str) -> None:
 def test_a_manager_edits_a_product_and_the_coordinator_approves_it(live_server, page, browser):
     call_command("seed_demo", force=True)
     product = ProductPage.objects.get(sku="PW-001")
-    coordinator = get_user_model().objects.get(email="coordinator@demo.example")
-    TOTP.activate(coordinator, SECRET)
+    coordinator = give_totp("coordinator@demo.example")
+    give_totp("manager@demo.example")
 
     # The group's manager changes the price and submits it for approval: it is not live yet.
-    sign_in(page, live_server.url, "manager@demo.example")
+    sign_in(page, live_server.url, "manager@demo.example", totp=True)
     page.goto(f"{live_server.url}/admin/pages/{product.pk}/edit/")
     page.locator("input[name=price]").fill("3600.00")
     press(page, "button[name=action-submit]")

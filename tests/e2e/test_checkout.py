@@ -12,7 +12,7 @@ from orders.models import Checkout, Order
 from orders.stripe_fake import FAKE
 from producers.models import GroupMembership
 
-from .test_call_off import sign_in
+from tests.e2e.helpers import give_totp, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -60,11 +60,15 @@ def test_a_purchaser_pays_two_groups_by_promptpay_and_accepts_a_delivery(live_se
 
     order = Order.objects.get(checkout=checkout, group=manager_group)
     manager = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    sign_in(manager, live_server.url, "manager@demo.example")
+    give_totp("manager@demo.example")
+    sign_in(manager, live_server.url, "manager@demo.example", totp=True)
     manager.goto(f"{live_server.url}/admin/offtake/orders/{order.pk}/")
     manager.locator("#confirm-order-form button").click()
     expect(manager.locator("[data-order-status]")).to_have_attribute("data-order-status", "confirmed")
     manager.locator("#delivery-form button[type=submit]").click()
+    # Step 2: who supplied it (pre-filled), saved; back on the order, delivered in full.
+    expect(manager.locator("[data-step='2']")).to_be_visible()
+    manager.locator("button[name=action][value=save]").click()
     expect(manager.locator("[data-fulfilment-status]")).to_have_attribute("data-fulfilment-status", "delivered")
 
     page.goto(f"{live_server.url}/buyer/orders/{order.pk}/")

@@ -1,0 +1,38 @@
+"""Signing in through the real allauth pages, with the second factor the admin asks of
+coordinators and of producer group managers and treasurers."""
+
+from allauth.mfa.totp.internal.auth import TOTP
+from django.contrib.auth import get_user_model
+from playwright.sync_api import expect
+
+from marketplace.demo import DEMO_PASSWORD
+from tests.helpers import current_totp
+
+SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def give_totp(email: str):
+    """The account's authenticator app, as if its owner had set it up with SECRET."""
+    from allauth.mfa.models import Authenticator
+
+    user = get_user_model().objects.get(email=email)
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, SECRET)
+    return user
+
+
+def sign_in(page, base_url: str, email: str, *, totp: bool = False) -> None:
+    page.goto(base_url + "/accounts/login/")
+    page.locator("input[name=login]").fill(email)
+    page.locator("input[name=password]").fill(DEMO_PASSWORD)
+    page.locator("input[name=password]").press("Enter")
+    if totp:
+        page.locator("input[name=code]").fill(current_totp(SECRET))
+        page.locator("input[name=code]").press("Enter")
+    expect(page.locator("form[action='/accounts/logout/']")).to_be_attached()
+
+
+def no_sideways_scroll(page) -> None:
+    """The page fits the phone's width: nothing scrolls sideways."""
+    width, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert width <= inner, f"{page.url} is {width}px wide in a {inner}px window"
