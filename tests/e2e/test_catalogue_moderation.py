@@ -10,6 +10,7 @@ from tests.e2e.helpers import give_totp, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
+
 def press(page, selector: str) -> None:
     """Click a submit button that Wagtail keeps inside a closed dropdown, as the browser would."""
     page.locator(selector).first.evaluate("button => button.click()")

@@ -11,7 +11,6 @@ from cms.models import ProductPage
 from orders.models import Checkout, Order
 from orders.stripe_fake import FAKE
 from producers.models import GroupMembership
-
 from tests.e2e.helpers import give_totp, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
