@@ -336,7 +336,8 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 # Producers upload phone photos: 10 MB and 40 megapixels cover any phone camera. Beyond that a
 # file is refused with a message; a small file that claims huge dimensions (a decompression
 # bomb) is refused from its header, before it is decoded.
-WAGTAILIMAGES_EXTENSIONS = ["avif", "gif", "jpg", "jpeg", "png", "webp"]
+# HEIC: what iPhones take (opened through pillow-heif; renditions are JPEG).
+WAGTAILIMAGES_EXTENSIONS = ["avif", "gif", "heic", "jpg", "jpeg", "png", "webp"]
 # An upload meeting an unreachable object store: an error on the form (marketplace.image_forms).
 WAGTAILIMAGES_IMAGE_FORM_BASE = "marketplace.image_forms.ImageForm"
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024

@@ -71,6 +71,23 @@ def test_a_photo_is_accepted_into_the_collection(client, collection, name, fmt, 
     assert image.collection == collection
 
 
+def test_an_iphone_heic_photo_is_accepted_and_shown_as_jpeg(client, collection):
+    import io
+
+    import pillow_heif
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    pillow_heif.from_pillow(Image.new("RGB", (1600, 1200), "#7b2d8e")).save(buffer, quality=40)
+    response = upload(client, "IMG_0042.HEIC", buffer.getvalue(), "image/heic")
+
+    assert response.status_code == 302
+    image = get_image_model().objects.get(title="ภาพสินค้า")
+    assert (image.width, image.height) == (1600, 1200)
+    rendition = image.get_rendition("max-800x800")
+    assert rendition.url.endswith(".jpg") and (rendition.width, rendition.height) == (800, 600)
+
+
 @pytest.mark.parametrize(
     ("name", "content"),
     [
