@@ -86,9 +86,13 @@ def only_choosable_images_on_create(request, parent_page, page_class):
 def register_quick_product_urls():
     from django.urls import path
 
-    from .quick_product import product_add
+    from .quick_product import product_add, product_edit, product_list
 
-    return [path("catalogue/products/new/", product_add, name="cms_quick_product_add")]
+    return [
+        path("catalogue/products/", product_list, name="cms_quick_product_list"),
+        path("catalogue/products/new/", product_add, name="cms_quick_product_add"),
+        path("catalogue/products/<int:pk>/", product_edit, name="cms_quick_product_edit"),
+    ]
 
 
 class GroupStaffMenuItem(MenuItem):
@@ -98,9 +102,9 @@ class GroupStaffMenuItem(MenuItem):
 
 @hooks.register("register_admin_menu_item")
 def quick_product_menu_item():
-    """“Add a product” for group staff: the short form, not the page tree."""
+    """“My products” for group staff: the short forms, not the page tree."""
     from django.urls import reverse_lazy
 
     return GroupStaffMenuItem(
-        gettext_lazy("Add a product"), reverse_lazy("cms_quick_product_add"), icon_name="plus", order=205
+        gettext_lazy("My products"), reverse_lazy("cms_quick_product_list"), icon_name="pick", order=205
     )

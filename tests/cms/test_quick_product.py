@@ -113,3 +113,34 @@ def test_only_group_staff_reach_the_form_and_only_for_their_groups(client, cast)
     response = client.post(URL, form_data(heic_photo(400, 300), group=cast.group_b.pk))
     assert response.status_code == 200  # group B is not one of the choices
     assert not ProductPage.objects.filter(title="ผ้าไหมมัดหมี่ลายนาคใหม่").exists()
+
+
+def test_the_manager_changes_a_product_from_the_phone_and_it_waits_for_approval(client, cast):
+    client.force_login(cast.manager_a)
+    listing = client.get("/admin/catalogue/products/").content.decode()
+    assert f'data-product="{cast.product_a.pk}"' in listing
+    assert f'data-product="{cast.product_b.pk}"' not in listing  # another group's
+
+    edit = f"/admin/catalogue/products/{cast.product_a.pk}/"
+    form = client.get(edit).content.decode()
+    assert 'name="available_quantity"' not in form  # stock changes through "Update stock"
+    live_price = cast.product_a.price
+    data = form_data("", price="3,650")
+    data.pop("photo")
+    del data["available_quantity"]
+    response = client.post(edit, {**data, "photo": jpeg_photo(800, 600)})
+
+    assert response.status_code == 302, response.context["form"].errors
+    product = ProductPage.objects.get(pk=cast.product_a.pk)
+    assert product.price == live_price  # live page unchanged until approved
+    draft = product.get_latest_revision_as_object()
+    assert str(draft.price) == "3650.00" and draft.title == "ผ้าไหมมัดหมี่ลายนาคใหม่"
+    assert draft.gallery.all()[0].image.collection_id == cast.access_a.collection.pk
+    assert WorkflowState.objects.get(object_id=str(product.pk)).status == WorkflowState.STATUS_IN_PROGRESS
+    # While it waits, the short form sends the manager back to the list.
+    assert client.get(edit)["Location"] == "/admin/catalogue/products/"
+
+
+def test_another_groups_product_cannot_be_changed(client, cast):
+    client.force_login(cast.manager_a)
+    assert client.get(f"/admin/catalogue/products/{cast.product_b.pk}/").status_code == 404

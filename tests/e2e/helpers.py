@@ -32,7 +32,25 @@ def sign_in(page, base_url: str, email: str, *, totp: bool = False) -> None:
     expect(page.locator("form[action='/accounts/logout/']")).to_be_attached()
 
 
+SIDEWAYS = """() => {
+  const inner = window.innerWidth;
+  const found = [];
+  const page = document.documentElement.scrollWidth;
+  if (page > inner) found.push(`page ${page}px`);
+  // Boxes that scroll sideways inside the page (a table in an overflow-x container) count too.
+  for (const el of document.querySelectorAll("main *")) {
+    const style = getComputedStyle(el);
+    if (!["auto", "scroll"].includes(style.overflowX) || el.clientWidth === 0) continue;
+    if (el.closest("[hidden], [aria-hidden=true]")) continue;
+    if (el.scrollWidth > el.clientWidth + 2) {
+      found.push(`${el.tagName.toLowerCase()}.${el.className} ${el.scrollWidth}>${el.clientWidth}`);
+    }
+  }
+  return found;
+}"""
+
+
 def no_sideways_scroll(page) -> None:
-    """The page fits the phone's width: nothing scrolls sideways."""
-    width, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert width <= inner, f"{page.url} is {width}px wide in a {inner}px window"
+    """The page fits the phone's width: neither the page nor anything in it scrolls sideways."""
+    found = page.evaluate(SIDEWAYS)
+    assert not found, f"{page.url} scrolls sideways at {page.viewport_size['width']}px: {found}"

@@ -149,3 +149,60 @@ def test_the_manager_lists_a_product_with_a_photo_and_the_coordinator_approves_i
         desk.wait_for_timeout(200)
     assert product.live
     context.close()
+
+
+def workspace_pages() -> dict[str, list[str]]:
+    """Every admin page the demo manager and treasurer use, with the demo's own records."""
+    from cms.models import ProducerGroupPage
+    from income import todo
+    from producers.models import GroupMembership, Household
+
+    group = GroupMembership.objects.get(user__email="manager@demo.example").group
+    group_page = ProducerGroupPage.objects.get(group=group)
+    product = ProductPage.objects.live().child_of(group_page).order_by("pk").first()
+    order = todo.orders_to_confirm([group.pk]).first()
+    delivery = todo.deliveries_without_suppliers([group.pk]).first()
+    household = Household.objects.filter(enrolments__group=group).order_by("pk").first()
+    payout = Payout.objects.filter(group=group).order_by("pk").first()
+    household_pages = [
+        f"/admin/producers/households/{household.pk}/",
+        f"/admin/producers/households/{household.pk}/payouts/",
+        f"/admin/producers/payouts/{payout.pk}/slip/",
+    ]
+    manager = [
+        "/admin/",
+        *[todo.list_url(key) for key in todo.MANAGER_KEYS],
+        "/admin/incoming_orders/",
+        f"/admin/offtake/orders/{order.pk}/",
+        f"/admin/offtake/orders/{delivery.order_id}/",
+        f"/admin/producers/deliveries/{delivery.pk}/contributions/",
+        "/admin/households/",
+        *household_pages,
+        f"/admin/pages/{group_page.pk}/",
+        f"/admin/pages/{product.pk}/edit/",
+        f"/admin/offtake/products/{product.pk}/stock/",
+        "/admin/images/",
+        "/admin/catalogue/products/",
+        "/admin/catalogue/products/new/",
+        f"/admin/catalogue/products/{product.pk}/",
+        "/admin/account/",
+    ]
+    treasurer = ["/admin/", *[todo.list_url(key) for key in todo.TREASURER_KEYS], *household_pages]
+    return {"manager@demo.example": manager, "treasurer@demo.example": treasurer}
+
+
+@pytest.mark.parametrize("width", [360, 390])
+def test_no_page_of_the_group_workspace_scrolls_sideways_on_a_phone(live_server, browser, width):
+    call_command("seed_demo", force=True)
+    for email, paths in workspace_pages().items():
+        give_totp(email)
+        context = browser.new_context(locale="th-TH", viewport={"width": width, "height": 844})
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        sign_in(page, live_server.url, email, totp=True)
+        for path in paths:
+            response = page.goto(live_server.url + path)
+            assert response.status == 200, path
+            page.wait_for_load_state("networkidle")
+            no_sideways_scroll(page)
+        context.close()

@@ -44,6 +44,7 @@ ALLOWED = {
     "Organic Thailand",
     "JPEG, PNG",  # file formats
     "PDF, JPEG",
+    "JPEG, PNG, WebP",
     "WebP",
     "AVIF, GIF, JPG, JPEG, PNG, WEBP",
     # Examples in Wagtail's own help texts (a slug, a URL): not words to translate.
@@ -138,6 +139,9 @@ def manager_pages(world, rice, group):
         reverse("wagtailadmin_explore", args=[group_page.pk]),
         reverse("wagtailadmin_pages:edit", args=[rice.pk]),
         reverse("wagtailimages:index"),
+        reverse("cms_quick_product_list"),
+        reverse("cms_quick_product_add"),
+        reverse("cms_quick_product_edit", args=[rice.pk]),
     ]
     return pages
 

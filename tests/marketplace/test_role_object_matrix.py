@@ -285,6 +285,8 @@ TABLE: dict[str, dict | Entry | Skip] = {
     "todo:list": E({"key": "=payouts"}, queries=({}, {"group": "group"})),
     "ledger:payout_slip": {"pk": "payout"},
     "cms_quick_product_add": P(),
+    "cms_quick_product_list": {},
+    "cms_quick_product_edit": P({"pk": "product"}),
     "ledger:household_statement": E({"pk": "household"}, queries=({}, {"group": "group"})),
     "impact:dashboard": E(queries=({}, {"group": "group"}, {"province": "=45"})),
     "impact:drilldown": E({"figure": "=enrolled"}, queries=({}, {"group": "group"})),
