@@ -19,7 +19,7 @@ from wagtail.admin.widgets.button import MenuItem
 from buyers.models import Company
 from marketplace import audit
 from marketplace.forms import StoreReachableMixin
-from marketplace.viewsets import ScopedDeleteView, ScopedEditView, ScopedIndexView, ScopedViewSet
+from marketplace.viewsets import ScopedDeleteView, ScopedEditView, ScopedIndexView, ScopedViewSet, be_column
 from producers.models import Institution, ProducerGroup
 
 from . import selectors
@@ -120,7 +120,14 @@ class AgreementViewSet(ScopedViewSet):
     add_view_class = AgreementCreateView
     edit_view_class = AgreementEditView
     delete_view_class = AgreementDeleteView
-    list_display = ["code", "title", "company", Column("state_label", label=_("state")), "valid_from", "valid_to"]
+    list_display = [
+        "code",
+        "title",
+        "company",
+        Column("state_label", label=_("state")),
+        be_column(PurchaseAgreement, "valid_from"),
+        be_column(PurchaseAgreement, "valid_to"),
+    ]
     search_fields = ["code", "title", "company__name_th", "company__name_en"]
     search_backend_name = None
     edit_handler = ObjectList(PurchaseAgreement.panels, base_form_class=AgreementAdminForm)

@@ -14,7 +14,7 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.widgets.button import MenuItem
 
 from marketplace import areas, audit
-from marketplace.viewsets import ScopedEditView, ScopedIndexView, ScopedViewSet
+from marketplace.viewsets import ScopedEditView, ScopedIndexView, ScopedViewSet, be_column
 
 from . import hooks, selectors
 from .forms import ConsentAdminForm, EnrolmentForm, HouseholdForm, IncomeSurveyForm, ProducerGroupForm
@@ -238,6 +238,13 @@ class HouseholdViewSet(ScopedViewSet):
 # --- Enrolments, consents, income surveys ----------------------------------------------------
 
 
+def _yes_no(name):
+    def value(instance):
+        return _("yes") if getattr(instance, name) else _("no")
+
+    return value
+
+
 class EnrolmentViewSet(ScopedViewSet):
     model = Enrolment
     icon = "link"
@@ -247,7 +254,12 @@ class EnrolmentViewSet(ScopedViewSet):
     def get_form_class(self, for_update=False):
         return EnrolmentForm
 
-    list_display = ["household", "group", "since", "active"]
+    list_display = [
+        "household",
+        "group",
+        be_column(Enrolment, "since"),
+        Column("active", label=_("active"), accessor=_yes_no("active"), sort_key="active"),
+    ]
     list_filter = ["active"]
 
 
@@ -258,7 +270,7 @@ class ConsentViewSet(ScopedViewSet):
     icon = "doc-full"
     menu_label = _("Consents")
     form_fields = ["household", "status", "scope"]
-    list_display = ["household", "status", "scope", "recorded_at", "recorded_by"]
+    list_display = ["household", "status", "scope", be_column(Consent, "recorded_at", time=True), "recorded_by"]
     list_filter = ["status", "scope"]
     delete_view_enabled = False
 
@@ -275,7 +287,7 @@ class IncomeSurveyViewSet(ScopedViewSet):
     def get_form_class(self, for_update=False):
         return IncomeSurveyForm
 
-    list_display = ["household", "surveyed_on", "annual_income", "members", "source"]
+    list_display = ["household", be_column(IncomeSurvey, "surveyed_on"), "annual_income", "members", "source"]
     delete_view_enabled = False
 
 
