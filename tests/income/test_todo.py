@@ -75,6 +75,7 @@ def test_the_managers_home_counts_what_waits_and_each_count_opens_its_list(clien
     }
     # Wagtail's "9 Pages, 11 Images" summary and its reports mean nothing here.
     assert "summary-item" not in html and 'href="/admin/reports/' not in html
+    assert "guide.wagtail.org" not in html  # Wagtail's English editor guide: for the site's operators
 
     pages = {
         "confirm": placed.number,
