@@ -9,7 +9,6 @@ payout list names households: personal data, so viewing it is audited.
 from __future__ import annotations
 
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 
 from marketplace import access, audit
@@ -40,7 +39,10 @@ def work_list(request, key):
         raise Http404
     chosen = None
     if request.GET.get("group"):
-        chosen = get_object_or_404(ProducerGroup, pk__in=[g.pk for g in groups], pk=request.GET["group"])
+        wanted = request.GET["group"]
+        chosen = next((group for group in groups if str(group.pk) == wanted), None)
+        if chosen is None:  # not a group of theirs (or not a number): as if it did not exist
+            raise Http404
     group_ids = [chosen.pk] if chosen else [group.pk for group in groups]
     rows = list(todo.rows_for(key, group_ids)[:200])
     if key == "payouts":

@@ -181,6 +181,8 @@ def test_a_manager_sees_only_their_groups_lists(client, company, rice, manager, 
     assert "data-todo-empty" in client.get(todo.list_url("confirm")).content.decode()
     mine = rice.get_parent().specific.group
     assert client.get(todo.list_url("confirm", mine)).status_code == 404
+    assert client.get(todo.list_url("confirm") + "?group=abc").status_code == 404
+    assert client.get(reverse("todo:list", args=["overdue"])).status_code == 404  # not a group list
     # People who work for no group get no lists at all.
     client.force_login(UserFactory())
     assert client.get(todo.list_url("confirm")).status_code in (302, 403, 404)
