@@ -778,11 +778,14 @@ def leaks(text: str, role: str, path: str, marker_patterns) -> list[str]:
     """Markers the role may not read, except those the role put in the URL itself (an API problem
     or a redirect echoing the requested path tells them nothing new)."""
     asked = urllib.parse.unquote(path)
-    return [
-        marker.what
-        for marker, pattern in marker_patterns
-        if role not in marker.readers and not pattern.search(asked) and pattern.search(text)
-    ]
+    found = []
+    for marker, pattern in marker_patterns:
+        if role in marker.readers or pattern.search(asked):
+            continue
+        match = pattern.search(text)
+        if match:  # with the text around it: a chance match is then told from a leak at a glance
+            found.append(f"{marker.what} in …{text[max(0, match.start() - 60) : match.end() + 60]!r}…")
+    return found
 
 
 def is_api(path: str) -> bool:
