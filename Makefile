@@ -31,9 +31,10 @@ $(VENV)/.installed-test: requirements-test.txt requirements.txt | $(BIN)/python
 migrate: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --no-input
 
+# Links in e-mails name the address the demo is served on (WAGTAILADMIN_BASE_URL).
 run: migrate
-	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	WAGTAILADMIN_BASE_URL=$${WAGTAILADMIN_BASE_URL:-http://$(HOST):$(PORT)} $(BIN)/python manage.py seed_demo
+	WAGTAILADMIN_BASE_URL=$${WAGTAILADMIN_BASE_URL:-http://$(HOST):$(PORT)} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # Two workers (these machines have 2 cores): pytest-xdist gives each its own test database. "load"
 # hands each worker tests in collection order, where pytest-django puts the transactional tests

@@ -29,8 +29,9 @@ class QuantityField(forms.DecimalField):
 
 
 class CallOffForm(forms.Form):
-    """One quantity per agreement line (field `line_<id>`), defaulting to what remains, capped by
-    the line's maximum per call-off. Lines left at 0 are not ordered."""
+    """One quantity per agreement line (field `line_<id>`), empty at first: a careless submit orders
+    nothing. `line.fillable` is what "fill what remains" puts in (what remains, capped by the
+    line's maximum per call-off). Lines left empty or at 0 are not ordered."""
 
     note = forms.CharField(
         label=_("Note for the producer groups"), required=False, widget=forms.Textarea(attrs={"rows": 3})
@@ -41,15 +42,25 @@ class CallOffForm(forms.Form):
         self.lines = lines
         for line in lines:
             remaining = max(line.remaining_quantity, ZERO)
-            default = min(remaining, line.max_per_call_off) if line.max_per_call_off else remaining
+            line.fillable = min(remaining, line.max_per_call_off) if line.max_per_call_off else remaining
+            line.ordered_percent = (
+                int(min(line.ordered_quantity / line.committed_quantity, 1) * 100) if line.committed_quantity else 0
+            )
             self.fields[self.field_name(line)] = QuantityField(
                 label=line.product.title,
                 required=False,
                 min_value=Decimal("0"),
                 max_digits=12,
                 decimal_places=3,
-                initial=default if default else Decimal("0"),
-                widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+                widget=forms.TextInput(
+                    attrs={
+                        "inputmode": "decimal",
+                        "autocomplete": "off",
+                        "placeholder": "0",
+                        "data-price": str(line.unit_price),
+                        "data-fill": decimal_input(line.fillable),
+                    }
+                ),
             )
 
     @staticmethod
@@ -61,6 +72,26 @@ class CallOffForm(forms.Form):
 
     def quantities(self) -> dict[int, Decimal]:
         return {line.pk: self.cleaned_data.get(self.field_name(line)) or ZERO for line in self.lines}
+
+    def filled(self, line_id) -> "CallOffForm":
+        """The form again with one line set to what it can take ("fill what remains" without
+        JavaScript); nothing is ordered."""
+        data = self.data.copy()
+        for line in self.lines:
+            if str(line.pk) == str(line_id):
+                data[self.field_name(line)] = decimal_input(line.fillable)
+        return CallOffForm(data, lines=self.lines)
+
+    def total(self) -> Decimal:
+        """The value of the quantities typed so far (the page shows it; JavaScript keeps it live)."""
+        total = ZERO
+        for line in self.lines:
+            try:
+                quantity = parse_decimal(self[self.field_name(line)].value() or 0)
+            except ValueError:
+                continue
+            total += max(quantity, ZERO) * line.unit_price
+        return total.quantize(Decimal("0.01"))
 
 
 class CancelForm(forms.Form):

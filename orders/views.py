@@ -115,7 +115,10 @@ def call_off(request, pk):
         raise Http404  # viewers read agreements; only admins and purchasers order
     lines = list(agreement.lines.with_quantities().select_related("product").order_by("sort_order", "pk"))
     form = CallOffForm(request.POST or None, lines=lines)
-    if request.method == "POST" and form.is_valid():
+    fill = request.POST.get("fill") if request.method == "POST" else None
+    if fill:  # "fill what remains" for one line, without JavaScript: shown again, nothing ordered
+        form = form.filled(fill)
+    elif request.method == "POST" and form.is_valid():
         try:
             orders = services.call_off_place(
                 agreement=agreement,

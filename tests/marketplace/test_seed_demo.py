@@ -19,8 +19,20 @@ def test_seed_demo_refuses_to_run_with_debug_off_without_force(settings):
 
 
 @pytest.mark.no_auto_totp  # the demo's accounts as seeded: nobody has an authenticator app yet
-def test_seed_demo_is_idempotent_and_every_account_can_sign_in(client, capsys):
-    call_command("seed_demo", force=True)
+def test_seed_demo_is_idempotent_and_every_account_can_sign_in(
+    client, capsys, settings, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    settings.WAGTAILADMIN_BASE_URL = "http://127.0.0.1:8123"
+    with django_capture_on_commit_callbacks(execute=True):  # the outbox sends after commit
+        call_command("seed_demo", force=True)
+    # A short summary: the e-mails are counted, not printed; their links name the served address.
+    summary = capsys.readouterr().out
+    assert len(summary.splitlines()) < 20 and "Subject:" not in summary, summary
+    assert "E-mails sent while seeding:" in summary
+    assert mail.outbox and all("127.0.0.1:8000" not in message.body for message in mail.outbox)
+    assert any("http://127.0.0.1:8123/" in message.body for message in mail.outbox)
     first = {u.email: u.pk for u in User.objects.all()}
     role_events = AuditEvent.objects.filter(action__startswith="role.").count()
     call_command("seed_demo", force=True)

@@ -70,13 +70,26 @@ def twenty_kg_order(agreement, purchaser, rice_manager):
     return active, rice_line, order
 
 
-def test_the_call_off_form_shows_what_remains_without_exponent(twenty_kg_order):
+def _fill_value(bound_field) -> str:
+    import re
+
+    match = re.search(r'data-fill="([^"]*)"', str(bound_field))
+    assert match, str(bound_field)
+    return match.group(1)
+
+
+def test_the_call_off_form_starts_empty_and_offers_what_remains_without_exponent(twenty_kg_order):
     active, rice_line, _order = twenty_kg_order
     lines = list(active.lines.with_quantities().order_by("pk"))
     form = CallOffForm(lines=lines)
-    assert _box_value(form[CallOffForm.field_name(rice_line)]) == "20"
+    rice_box = form[CallOffForm.field_name(rice_line)]
+    assert 'value="' not in str(rice_box)  # a careless submit orders nothing
+    assert _fill_value(rice_box) == "20"  # 40 committed, 20 called off
     silk_line = lines[1]  # 20.000 m committed, nothing ordered
-    assert _box_value(form[CallOffForm.field_name(silk_line)]) == "20"
+    assert _fill_value(form[CallOffForm.field_name(silk_line)]) == "20"
+    filled = form.filled(rice_line.pk)
+    assert _box_value(filled[CallOffForm.field_name(rice_line)]) == "20"
+    assert filled.total() == Decimal("1100.00")  # 20 kg × ฿55
 
 
 def test_the_delivery_form_shows_the_open_quantity_without_exponent(twenty_kg_order):

@@ -25,14 +25,31 @@ def test_a_purchaser_sees_the_agreement_with_its_performance(client, purchaser, 
     assert 'id="place-call-off"' in page
 
 
-def test_the_call_off_form_defaults_to_what_remains_within_the_maximum(client, purchaser, active):
+def test_the_call_off_form_starts_empty_and_fills_what_remains_within_the_maximum(client, purchaser, active):
     rice_line, silk_line = active.lines.order_by("pk")
     client.force_login(purchaser)
+    url = reverse("buyers:call_off", args=[active.pk])
 
-    form = client.get(reverse("buyers:call_off", args=[active.pk])).context["form"]
+    response = client.get(url)
+    form = response.context["form"]
+    assert form[f"line_{rice_line.pk}"].value() in (None, "")  # a careless submit orders nothing
+    page = response.content.decode()
+    assert "data-total>฿0.00<" in page and "<progress" in page
 
-    assert form[f"line_{rice_line.pk}"].initial == Decimal("60")  # 100 remain, at most 60 per call-off
-    assert form[f"line_{silk_line.pk}"].initial == Decimal("20")
+    # "Fill what remains" without JavaScript: the form again with the line filled, nothing ordered.
+    response = client.post(url, {"fill": str(rice_line.pk), f"line_{silk_line.pk}": "2"})
+    assert response.status_code == 200 and not Order.objects.exists()
+    form = response.context["form"]
+    assert form[f"line_{rice_line.pk}"].value() == "60"  # 100 remain, at most 60 per call-off
+    assert form[f"line_{silk_line.pk}"].value() == "2"
+    # 60 kg × ฿55 + 2 m × ฿3,200
+    assert "data-total>฿9,700.00<" in response.content.decode()
+
+
+def test_submitting_the_empty_form_orders_nothing(client, purchaser, active):
+    client.force_login(purchaser)
+    response = client.post(reverse("buyers:call_off", args=[active.pk]), {"note": ""})
+    assert response.status_code == 200 and not Order.objects.exists()
 
 
 def test_placing_a_call_off_from_the_portal(client, purchaser, active, rice_manager):

@@ -1,6 +1,8 @@
 """`manage.py seed_demo`: the demo site, built by each app's `demo` module in layer order. Lives in
 the project package because it calls every app (docs/architecture.md)."""
 
+import logging
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -21,9 +23,36 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--force", action="store_true", help="Run even with DEBUG off.")
 
-    def handle(self, *args, force: bool = False, **options):
+    def handle(self, *args, force: bool = False, verbosity: int = 1, **options):
         if not settings.DEBUG and not force:
             raise CommandError("seed_demo creates accounts with a published password; with DEBUG off pass --force.")
+        if verbosity >= 2:  # every background task's log line and every e-mail, as they happen
+            return self.seed()
+        # A short summary: the demo's e-mails (sixty-odd order and delivery notices) are kept in
+        # memory instead of printed, and the task runner's INFO lines are not shown.
+        from django.core import mail
+        from django.test import override_settings
+
+        logging.disable(logging.INFO)
+        try:
+            # (override_settings is Django's own way to swap a setting for a block; a test run
+            # that already collects mail in mail.outbox keeps what the seed sends.)
+            earlier = getattr(mail, "outbox", None)
+            with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+                mail.outbox = []
+                self.seed()
+                seeded = mail.outbox
+            sent = len(seeded)
+            if earlier is None:
+                del mail.outbox
+            else:
+                earlier.extend(seeded)
+                mail.outbox = earlier
+        finally:
+            logging.disable(logging.NOTSET)
+        self.stdout.write(f"E-mails sent while seeding: {sent} (run with -v 2 to see them).")
+
+    def seed(self):
         with transaction.atomic():
             users = marketplace_demo.seed()
             # Each app adds its own demo data, in dependency order.
