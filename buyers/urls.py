@@ -9,7 +9,8 @@ from . import views, views_api_keys
 app_name = "buyers"
 
 urlpatterns = [
-    path("", views.portal_home, name="home"),
+    # The portal's home ("", buyers:home) is the to-do list, served by orders (orders/buyer_urls.py).
+    path("companies/", views.portal_home, name="company_list"),
     path("companies/<int:pk>/", views.company_detail, name="company"),
     path(
         "companies/<int:pk>/invitations/<int:invitation_pk>/revoke/", views.invitation_revoke, name="invitation_revoke"

@@ -7,6 +7,9 @@ from django.urls import path
 from . import documents, views
 
 urlpatterns = [
+    path("", views.portal_home, name="home"),
+    path("deliveries/", views.deliveries_to_accept, name="deliveries_to_accept"),
+    path("invoices/", views.invoice_list, name="invoice_list"),
     path("agreements/", views.agreement_list, name="agreement_list"),
     path("agreements/<int:pk>/", views.agreement_detail, name="agreement_detail"),
     path("agreements/<int:pk>/performance.csv", views.agreement_performance_csv, name="agreement_csv"),

@@ -10,17 +10,70 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from buyers import selectors as buyer_selectors
 
-from . import fulfilment, selectors, services
+from . import buyer_todo, fulfilment, selectors, services
 from .forms import AcceptanceForm, CallOffForm, CancelForm
 from .models import AgreementState, Delivery, OrderStatus, PaymentStatus
 
 THOUSANDTH = Decimal("0.001")
+
+
+# --- The portal's home: what needs doing (orders.buyer_todo) -------------------------------------
+
+
+@login_required
+def portal_home(request):
+    companies = list(buyer_selectors.companies_for(request.user).order_by("name_th"))
+    if not companies:
+        raise Http404  # signed in, but a member of no company: nothing of theirs here
+    context = {
+        "items": buyer_todo.portal_todo(request.user),
+        "deliveries": list(buyer_todo.deliveries_to_accept(request.user)[:5]),
+        "overdue": list(buyer_todo.invoices(request.user, "overdue")[:5]),
+        "agreements": buyer_todo.agreements_to_watch(request.user),
+        "companies": companies,
+    }
+    return TemplateResponse(request, "orders/portal/home.html", context)
+
+
+@login_required
+def deliveries_to_accept(request):
+    deliveries = list(buyer_todo.deliveries_to_accept(request.user)[:200])
+    return TemplateResponse(request, "orders/portal/deliveries_to_accept.html", {"deliveries": deliveries})
+
+
+INVOICE_STATES = {
+    "open": _lazy("to pay"),
+    "overdue": _lazy("overdue"),
+    "paid": _lazy("paid"),
+    "all": _lazy("all"),
+}
+
+
+@login_required
+def invoice_list(request):
+    """The companies' invoices with their total: to pay (default), overdue, paid or all; each with
+    its printable invoice and, while open, Stripe's payment page."""
+    state = request.GET.get("state", "open")
+    if state not in INVOICE_STATES:
+        state = "open"
+    rows = buyer_todo.invoices(request.user, state)
+    context = {
+        "invoices": list(rows[:500]),
+        "count": rows.count(),
+        "total": buyer_todo.total(rows),
+        "state": state,
+        "states": INVOICE_STATES.items(),
+        "today": timezone.localdate(),
+    }
+    return TemplateResponse(request, "orders/portal/invoice_list.html", context)
 
 
 @login_required
@@ -143,11 +196,35 @@ def call_off(request, pk):
 
 @login_required
 def order_list(request):
-    orders = selectors.orders_for_buyer(request.user).order_by("-placed_at", "-pk")
+    orders = (
+        selectors.orders_for_buyer(request.user)
+        .select_related("company", "group", "agreement", "checkout")
+        .prefetch_related("lines")
+        .order_by("-placed_at", "-pk")
+    )
     status = request.GET.get("status")
     if status in OrderStatus.values:
         orders = orders.filter(status=status)
-    context = {"orders": orders[:200], "statuses": OrderStatus.choices, "status": status}
+    orders = list(orders[:200])
+    awaiting = set(
+        Delivery.objects.filter(order__in=orders, status=Delivery.Status.AWAITING).values_list("order_id", flat=True)
+    )
+    for order in orders:
+        # What the buyer must do: pay a checkout left open, or accept a delivery.
+        order.pay_url = ""
+        if order.status == OrderStatus.PENDING_PAYMENT and order.checkout_id:
+            order.pay_url = reverse("cart:checkout_detail", args=[order.checkout.reference])
+        order.to_accept = order.pk in awaiting
+        order.action_needed = bool(order.pay_url or order.to_accept)
+        order.can_cancel = fulfilment.can_buyer_cancel(order) and buyer_selectors.can_place_orders(
+            request.user, order.company_id
+        )
+    context = {
+        "orders": orders,
+        "statuses": OrderStatus.choices,
+        "status": status,
+        "total": sum((order.total for order in orders), Decimal("0")),
+    }
     return TemplateResponse(request, "orders/portal/order_list.html", context)
 
 

@@ -6,9 +6,11 @@ from tests.factories.accounts import UserFactory
 from tests.factories.buyers import CompanyFactory
 
 
-def test_the_portal_home_leads_a_member_to_their_company(client, purchaser, company):
+def test_the_portal_home_is_the_to_do_and_its_company_link_leads_to_the_company(client, purchaser, company):
     client.force_login(purchaser)
     response = client.get(reverse("buyers:home"))
+    assert response.status_code == 200 and 'id="portal-todo"' in response.content.decode()
+    response = client.get(reverse("buyers:company_list"))
     assert response.status_code == 302 and response["Location"] == reverse("buyers:company", args=[company.pk])
 
 
@@ -17,7 +19,7 @@ def test_the_navigation_shows_the_portal_to_company_members_only(client, purchas
     client.force_login(purchaser)
     assert link in client.get(reverse("buyers:home"), follow=True).content.decode()
     client.force_login(UserFactory())
-    assert link not in client.get(reverse("buyers:home")).content.decode()
+    assert link not in client.get("/").content.decode()
 
 
 def test_the_portal_needs_a_signed_in_user(client):
