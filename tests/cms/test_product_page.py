@@ -162,7 +162,10 @@ def test_a_product_name_cannot_break_out_of_the_json_ld_block(client, group_page
 def test_the_page_runs_no_inline_script(client, product):
     html = page_html(client, product)
 
-    assert re.findall(r"<script[^>]*>", html) == ['<script type="application/ld+json">']
+    assert re.findall(r"<script[^>]*>", html) == [
+        '<script src="/static/marketplace/js/site.js" defer>',  # the site's own file, not inline
+        '<script type="application/ld+json">',
+    ]
 
 
 def test_open_graph_tags_make_a_link_preview(client, product):
