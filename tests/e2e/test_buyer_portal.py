@@ -1,0 +1,127 @@
+"""The buyer portal and the public site as procurement users and phone visitors meet them (#17):
+the purchaser's home says what to do, a delivery is accepted and its invoice paid on the offline
+payment page; public and portal pages fit a phone and pass axe-core with no serious or critical
+violation; a purchaser meets no API-key menu and a Thai 403 page."""
+
+import re
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from buyers.models import CompanyMembership
+from cms.models import ProductPage
+from orders.cart import cart_add
+from orders.models import Cart, Delivery, Invoice, PurchaseAgreement
+from tests.e2e.helpers import no_sideways_scroll, sign_in
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+AXE = Axe()
+
+
+def serious_violations(page) -> list:
+    results = AXE.run(page)
+    return [
+        (violation["id"], [node["target"] for node in violation["nodes"][:3]])
+        for violation in results.response["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
+
+
+def test_the_purchaser_accepts_a_delivery_and_pays_its_invoice_from_the_home_page(live_server, browser):
+    call_command("seed_demo", force=True)
+    context = browser.new_context(locale="th-TH", viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    sign_in(page, live_server.url, "purchaser@demo.example")
+
+    page.goto(live_server.url + "/buyer/")
+    expect(page.locator("#portal-todo")).to_contain_text("การส่งมอบที่รอตรวจรับ")
+    assert page.locator("[data-todo-key='accept']").get_attribute("data-count") == "1"
+    no_sideways_scroll(page)
+    page.locator("[data-todo-key='accept'] a").click()
+    page.locator(".card .button").first.click()  # "Check and accept"
+    delivery = Delivery.objects.get(status=Delivery.Status.AWAITING)
+    page.locator(f"#delivery-{delivery.pk} form.acceptance-form button[type=submit]").click()
+    expect(page.locator(f"#delivery-{delivery.pk}")).to_have_attribute("data-delivery-status", "accepted")
+
+    # Accepted: its invoice is to pay; the home page counts it and the invoices page pays it.
+    invoice = Invoice.objects.get(delivery=delivery)
+    page.goto(live_server.url + "/buyer/")
+    assert page.locator("[data-todo-key='accept']").get_attribute("data-count") == "0"
+    assert page.locator("[data-todo-key='invoices']").get_attribute("data-count") == "1"
+    page.locator("[data-todo-key='invoices'] a").click()
+    no_sideways_scroll(page)
+    page.locator(f"[data-invoice='{invoice.number}'] a", has_text="ชำระเงินตอนนี้").click()
+    expect(page).to_have_url(re.compile(r"/payments/demo/invoice/"))
+    page.locator("button[value=pay]").click()
+    for _attempt in range(50):
+        invoice.refresh_from_db()
+        if invoice.status == Invoice.Status.PAID:
+            break
+        page.wait_for_timeout(200)
+    assert invoice.status == Invoice.Status.PAID
+    page.goto(live_server.url + "/buyer/invoices/?state=paid")
+    expect(page.locator(f"[data-invoice='{invoice.number}']")).to_be_visible()
+    context.close()
+
+
+def test_a_purchaser_meets_no_api_key_menu_and_a_thai_403(live_server, browser):
+    call_command("seed_demo", force=True)
+    context = browser.new_context(locale="th-TH", viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    sign_in(page, live_server.url, "purchaser@demo.example")
+    page.goto(live_server.url + "/buyer/")
+    expect(page.locator("a[href='/buyer/api-keys/']")).to_have_count(0)
+    response = page.goto(live_server.url + "/buyer/api-keys/")
+    assert response.status == 403
+    expect(page.locator("h1")).to_have_text("คุณไม่สามารถเปิดหน้านี้ได้")
+    expect(page.locator("main a[href='/']")).to_be_visible()
+    context.close()
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+def test_public_and_portal_pages_fit_and_pass_axe(live_server, browser, width):
+    call_command("seed_demo", force=True)
+    purchaser = get_user_model().objects.get(email="purchaser@demo.example")
+    product = ProductPage.objects.live().filter(available_quantity__gte=20).order_by("pk").first()
+    cart, _created = Cart.objects.get_or_create(user=purchaser)
+    cart_add(cart=cart, product=product, quantity=product.min_order_quantity)
+    company = CompanyMembership.objects.get(user=purchaser).company
+    agreement = PurchaseAgreement.objects.filter(company=company).order_by("pk").first()
+
+    # Axe needs to inject its script: the context lets it past the page's CSP (the pages' own
+    # policy is tested elsewhere).
+    context = browser.new_context(locale="th-TH", viewport={"width": width, "height": 844}, bypass_csp=True)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    pages = ["/", "/products/", product.url, "/producers/", "/search/?q=ผ้าไหม"]
+    for path in pages:
+        page.goto(live_server.url + path)
+        page.wait_for_load_state("networkidle")
+        if width < 400:
+            no_sideways_scroll(page)
+            # The header menu is folded away on a phone: the page starts near the top.
+            expect(page.locator("#site-nav")).to_be_hidden()
+        assert serious_violations(page) == [], path
+
+    sign_in(page, live_server.url, purchaser.email)
+    portal = [
+        "/cart/",
+        "/buyer/",
+        "/buyer/orders/",
+        "/buyer/invoices/",
+        f"/buyer/agreements/{agreement.pk}/",
+        f"/buyer/agreements/{agreement.pk}/call-off/",
+        "/buyer/companies/",
+    ]
+    for path in portal:
+        page.goto(live_server.url + path)
+        page.wait_for_load_state("networkidle")
+        if width < 400:
+            no_sideways_scroll(page)
+        assert serious_violations(page) == [], path
+    context.close()
