@@ -29,7 +29,7 @@ def test_the_purchaser_places_a_call_off_and_the_manager_confirms_it(live_server
     for field in page.locator("#call-off-form input[name^=line_]").all():
         field.fill("0")
     page.locator(f"input[name=line_{line.pk}]").fill("2")
-    page.locator("#call-off-form button[type=submit]").click()
+    page.locator("#place-call-off-button").click()
     expect(page).to_have_url(re.compile(rf"/buyer/agreements/{agreement.pk}/$"))
     assert remaining(page, line.pk) == before - 2
 
