@@ -35,7 +35,8 @@ def demo_tax_id(n: int) -> str:
 
 @transaction.atomic
 def seed(*, purchaser, company_admin=None) -> dict:
-    """Returns {"companies": created this run, "company_list": [Company, …] in the order above}."""
+    """Returns {"companies": created this run, "company_list": [Company, …] in the order above,
+    "api_key": the demo API key in clear when this run made it, else ""}."""
     created = 0
     companies = []
     for n, (name_th, name_en, province) in enumerate(COMPANIES, start=1):
@@ -55,4 +56,16 @@ def seed(*, purchaser, company_admin=None) -> dict:
     # An admin of the first company: makes API keys and invites staff.
     if company_admin is not None and not CompanyMembership.objects.filter(user=company_admin).exists():
         services.membership_grant(user=company_admin, company=companies[0], role=CompanyRole.ADMIN)
-    return {"companies": created, "company_list": companies}
+    # A key for the buyer API, made by the company admin. Shown once, in the seed output of the run
+    # that makes it (only its hash is stored, as for every key); later runs make none.
+    api_key = ""
+    if company_admin is not None and not companies[0].api_keys.filter(name=DEMO_API_KEY_NAME).exists():
+        from .api_keys import SCOPES, create_key
+
+        _row, api_key = create_key(
+            company=companies[0], name=DEMO_API_KEY_NAME, scopes=SCOPES, created_by=company_admin
+        )
+    return {"companies": created, "company_list": companies, "api_key": api_key}
+
+
+DEMO_API_KEY_NAME = "Demo ERP"

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
@@ -31,6 +33,11 @@ def test_seed_demo_is_idempotent_and_every_account_can_sign_in(
     summary = capsys.readouterr().out
     assert len(summary.splitlines()) < 20 and "Subject:" not in summary, summary
     assert "E-mails sent while seeding:" in summary
+    # The company admin's API key, shown once: it works; later runs neither show nor add one.
+    from buyers.api_keys import find_key
+
+    [key] = re.findall(r"shown this once: (\S+)", summary)
+    assert find_key(key).company.memberships.filter(user__email="companyadmin@demo.example").exists()
     assert mail.outbox and all("127.0.0.1:8000" not in message.body for message in mail.outbox)
     assert any("http://127.0.0.1:8123/" in message.body for message in mail.outbox)
     first = {u.email: u.pk for u in User.objects.all()}
@@ -41,6 +48,7 @@ def test_seed_demo_is_idempotent_and_every_account_can_sign_in(
     assert AuditEvent.objects.filter(action__startswith="role.").count() == role_events
     output = capsys.readouterr().out
     assert DEMO_PASSWORD in output
+    assert "shown this once" not in output
 
     for email, _name, role in DEMO_ACCOUNTS:
         assert email in output

@@ -96,6 +96,11 @@ class Command(BaseCommand):
         )
         if offtake["skipped"]:
             self.stdout.write(f"Agreements skipped (their demo products do not exist): {', '.join(offtake['skipped'])}")
+        if companies["api_key"]:
+            self.stdout.write(
+                f"Buyer API key of {companies['company_list'][0].name_th} (companyadmin@demo.example), "
+                f"shown this once: {companies['api_key']}"
+            )
         self.stdout.write(
             "The admin, the coordinator, the manager and the treasurer must set up an authenticator app (TOTP) at "
             "first visit to /admin/."
