@@ -40,6 +40,13 @@ def format_be_date(value: datetime.date | datetime.datetime, style: str = "long"
     raise ValueError(f"Unknown date style {style!r}; use long, short or numeric.")
 
 
+def format_month(value: datetime.date, language: str = "th") -> str:
+    """A month as a label: "ก.ย. 2569" for Thai readers, "Sep 2026" for others."""
+    if language == "th":
+        return f"{MONTHS_TH_SHORT[value.month - 1]} {be_year(value)}"
+    return value.strftime("%b %Y")
+
+
 def format_be_datetime(value: datetime.datetime, style: str = "short") -> str:
     if timezone.is_naive(value):
         raise ValueError("Naive datetimes are not allowed; use aware datetimes.")

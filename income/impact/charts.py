@@ -18,6 +18,16 @@ NEGATIVE_COLOUR = "#c62828"
 STATUS_COLOURS = {"very_poor": "#b71c1c", "poor": "#ef6c00", "above": "#2e7d32", "unknown": "#9e9e9e"}
 
 
+LABEL_CHARACTERS = 24  # what fits the label column at font-size 12
+
+
+def _fit(label: str) -> str:
+    """A label cut to the label column with an ellipsis; the full text is the label's tooltip (and
+    in the table beside the chart)."""
+    label = str(label)
+    return label if len(label) <= LABEL_CHARACTERS else label[: LABEL_CHARACTERS - 1].rstrip() + "…"
+
+
 def bar_chart(items: list[tuple[str, Decimal]], *, title: str, width: int = 640, bar_height: int = 22) -> SafeString:
     """Horizontal bars, one per (label, amount); negative amounts (a month of refunds) drawn red
     from the same axis."""
@@ -35,12 +45,13 @@ def bar_chart(items: list[tuple[str, Decimal]], *, title: str, width: int = 640,
         colour = NEGATIVE_COLOUR if amount < 0 else BAR_COLOUR
         bars.append(
             format_html(
-                '<text x="{}" y="{}" text-anchor="end" font-size="12">{}</text>'
+                '<text x="{}" y="{}" text-anchor="end" font-size="12"><title>{}</title>{}</text>'
                 '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{}: {}</title></rect>'
                 '<text x="{}" y="{}" font-size="12">{}</text>',
                 label_width - 6,
                 y + bar_height - 8,
                 label,
+                _fit(label),
                 label_width,
                 y + 2,
                 max(length, 1),

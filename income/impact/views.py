@@ -14,10 +14,11 @@ from django.http import Http404, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from marketplace import audit
+from marketplace.thaidate import format_month
 from producers.forms import IdChoiceField
 from producers.models import Household, PovertyStatus
 from producers.views import filter_error_response
@@ -130,7 +131,7 @@ def dashboard(request):
         labels = _status_labels()
         context.update(
             monthly_chart=charts.bar_chart(
-                [(f"{month:%Y-%m}", total) for month, total in summary.money.monthly],
+                [(format_month(month, get_language()), total) for month, total in summary.money.monthly],
                 title=_("Income to households by month"),
             ),
             group_chart=charts.bar_chart(
