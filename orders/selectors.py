@@ -125,6 +125,17 @@ class LinePerformance:
         return (self.delivered / self.committed * HUNDRED).quantize(Decimal("0.1"))
 
     @property
+    def stages(self) -> list[tuple[str, Decimal, Decimal]]:
+        """(key, quantity, per cent of committed, capped at 100) from ordered to paid: the
+        layers of the line's progress bar, each no longer than the one before."""
+        rows = []
+        for key in ("ordered", "delivered", "accepted", "paid"):
+            quantity = getattr(self, key)
+            share = min(quantity / self.committed * HUNDRED, HUNDRED) if self.committed else ZERO
+            rows.append((key, quantity, share.quantize(Decimal("0.1"))))
+        return rows
+
+    @property
     def value_committed(self) -> Decimal:
         return (self.committed * self.line.unit_price).quantize(Decimal("0.01"))
 

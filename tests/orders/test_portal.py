@@ -1,3 +1,4 @@
+import re
 from decimal import Decimal
 
 import pytest
@@ -277,3 +278,16 @@ def test_the_order_page_query_count_is_bounded(client, purchaser, delivered, dja
     client.force_login(purchaser)
     with django_assert_max_num_queries(30):
         assert client.get(reverse("buyers:order_detail", args=[delivered.order_id])).status_code == 200
+
+
+def test_each_agreement_line_has_one_progress_bar_from_ordered_to_paid(client, purchaser, active, rice_manager):
+    from tests.factories.orders import confirmed_call_off
+
+    rice_line, _silk_line = active.lines.order_by("pk")
+    confirmed_call_off(active, {rice_line: "25"}, placed_by=purchaser, manager=rice_manager)
+    client.force_login(purchaser)
+    page = client.get(reverse("buyers:agreement_detail", args=[active.pk])).content.decode()
+    card = page.split(f'data-line="{rice_line.pk}"')[1].split("</li>")[0]
+    assert 'class="performance-bar"' in card
+    shares = dict(re.findall(r'data-stage="(\w+)" data-share="([\d.]+)"', card))
+    assert shares == {"ordered": "25.0", "delivered": "0.0", "accepted": "0.0", "paid": "0.0"}  # 25 of 100 kg
