@@ -22,12 +22,19 @@ def test_home_in_thai_switch_to_english_and_sign_in_as_the_demo_purchaser(live_s
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("heading", level=1)).to_have_text("Community Offtake Marketplace")
 
+    # On a phone the menu is folded behind "Menu": open it, then sign in.
+    menu = page.get_by_role("button", name="Menu")
+    expect(menu).to_have_attribute("aria-expanded", "false")
+    expect(page.get_by_role("navigation", name="Main")).to_be_hidden()
+    menu.click()
+    expect(menu).to_have_attribute("aria-expanded", "true")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Sign in").click()
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
     page.get_by_label("Email").fill("purchaser@demo.example")
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.locator("main").get_by_role("button", name="Sign In").click()
 
+    page.get_by_role("button", name="Menu").click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     expect(page.locator("html")).to_have_attribute("lang", "en")
 
