@@ -209,6 +209,10 @@ def order_list(request):
     awaiting = set(
         Delivery.objects.filter(order__in=orders, status=Delivery.Status.AWAITING).values_list("order_id", flat=True)
     )
+    # Who may order (and so cancel) in which company: one query for the page, not one per order.
+    ordering_companies = set(
+        buyer_selectors.companies_for(request.user, roles=buyer_selectors.PLACE_ORDERS).values_list("pk", flat=True)
+    )
     for order in orders:
         # What the buyer must do: pay a checkout left open, or accept a delivery.
         order.pay_url = ""
@@ -216,9 +220,7 @@ def order_list(request):
             order.pay_url = reverse("cart:checkout_detail", args=[order.checkout.reference])
         order.to_accept = order.pk in awaiting
         order.action_needed = bool(order.pay_url or order.to_accept)
-        order.can_cancel = fulfilment.can_buyer_cancel(order) and buyer_selectors.can_place_orders(
-            request.user, order.company_id
-        )
+        order.can_cancel = fulfilment.can_buyer_cancel(order) and order.company_id in ordering_companies
     context = {
         "orders": orders,
         "statuses": OrderStatus.choices,

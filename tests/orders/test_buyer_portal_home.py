@@ -89,3 +89,13 @@ def test_another_companys_work_is_not_counted(client, purchaser, active, rice_ma
 def test_someone_in_no_company_gets_no_portal(client, db):
     client.force_login(UserFactory())
     assert client.get(reverse("buyers:home")).status_code == 404
+
+
+def test_the_orders_list_offers_cancel_to_purchasers_not_viewers(client, purchaser, viewer, active):
+    rice_line = active.lines.order_by("pk").first()
+    [order] = services.call_off_place(agreement=active, quantities={rice_line.pk: Decimal("10")}, placed_by=purchaser)
+    cancel = reverse("buyers:order_cancel", args=[order.pk])
+    client.force_login(purchaser)
+    assert cancel in client.get(reverse("buyers:order_list")).content.decode()
+    client.force_login(viewer)
+    assert cancel not in client.get(reverse("buyers:order_list")).content.decode()
