@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.responses import NinjaJSONEncoder
 
+from buyers.procurement import procurement_from
 from orders import services
 from orders.models import ZERO, PurchaseAgreement
 
@@ -28,7 +29,7 @@ from . import idempotency
 from .agreements import AgreementCode, agreement_for_key
 from .base import Problem, ProblemSchema, api, refused, require_scope
 from .orders import MAX_ID, OrderOut, order_out, orders_of
-from .schemas import PositiveQuantityIn, Text, quantity
+from .schemas import DateIn, PositiveQuantityIn, Text, quantity
 
 router = Router(tags=["call-offs"])
 
@@ -41,6 +42,24 @@ class CallOffLineIn(Schema):
 class CallOffIn(Schema):
     lines: list[CallOffLineIn] = Field(min_length=1, max_length=500)
     note: Text = Field("", max_length=2000, description="A note for the producer groups.")
+    po_number: Text = Field(
+        "", max_length=50, description="Your purchase order number (required if the company asks for one)."
+    )
+    delivery_address_id: int | None = Field(
+        None, ge=1, le=MAX_ID, description="One of GET /delivery-addresses; the company's default if left out."
+    )
+    required_by: DateIn | None = Field(
+        None, description="The date the goods are needed by: today or later, within the agreement."
+    )
+
+
+class DeliveryAddressOut(Schema):
+    id: int
+    label: str
+    recipient: str
+    phone: str
+    address: str
+    is_default: bool
 
 
 class CallOffOut(Schema):
@@ -53,9 +72,29 @@ def _place(request, agreement: PurchaseAgreement, payload: CallOffIn) -> tuple[i
         if line.line_id in quantities:
             raise _refused(_("Line %(id)s appears twice.") % {"id": line.line_id})
         quantities[line.line_id] = line.quantity
+    company = request.auth.company
+    address = None
+    if payload.delivery_address_id is not None:
+        address = company.delivery_addresses.filter(pk=payload.delivery_address_id).first()
+        if address is None:
+            raise _refused(_("This company has no delivery address with this id."))
+    try:
+        details = procurement_from(
+            company=company,
+            po_number=payload.po_number,
+            address=address,
+            required_by=payload.required_by,
+            latest=agreement.valid_to,
+        )
+    except ValidationError as error:
+        raise _refused(*error.messages) from None
     try:
         orders = services.call_off_place(
-            agreement=agreement, quantities=quantities, placed_by=request.auth.created_by, note=payload.note
+            agreement=agreement,
+            quantities=quantities,
+            placed_by=request.auth.created_by,
+            note=payload.note,
+            procurement=details,
         )
     except services.CallOffRefused as refusal:
         if refusal.over_committed:
@@ -127,3 +166,19 @@ def call_off_create(request, code: AgreementCode, payload: CallOffIn):
         action=lambda: _place(request, agreement, payload),
     )
     return _render(request, answer)
+
+
+@router.get(
+    "/delivery-addresses",
+    response=list[DeliveryAddressOut],
+    summary="The company's delivery addresses",
+    tags=["call-offs"],
+)
+def delivery_addresses(request):
+    """Where the company has goods delivered; the default first. Give a call-off one's `id` as
+    `delivery_address_id`."""
+    require_scope(request, "read")
+    return [
+        DeliveryAddressOut.model_validate(address, from_attributes=True)
+        for address in request.auth.company.delivery_addresses.order_by("-is_default", "label", "pk")
+    ]

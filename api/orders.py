@@ -106,6 +106,9 @@ class OrderOut(Schema):
     agreement: str | None = Field(description="The agreement's code, for a call-off.")
     placed_at: datetime.datetime
     note: str = Field(description="The buyer's note.")
+    po_number: str = Field(description="The buyer's purchase order number (empty if none).")
+    delivery_address: str = Field(description="Where the goods go, as copied when the order was placed.")
+    required_by: datetime.date | None = Field(description="The date the buyer needs the goods by.")
     lines: list[OrderLineOut]
     deliveries: list[DeliveryOut]
     invoices: list[InvoiceOut]
@@ -181,6 +184,9 @@ def order_out(order: Order) -> dict[str, Any]:
         "agreement": order.agreement.code if order.agreement_id else None,
         "placed_at": order.placed_at,
         "note": order.buyer_note,
+        "po_number": order.po_number,
+        "delivery_address": order.delivery_address,
+        "required_by": order.required_by,
         "lines": [
             {
                 "id": line.pk,

@@ -8,7 +8,7 @@ from django.db import transaction
 from producers.citizen_id import check_digit
 
 from . import services
-from .models import Company, CompanyMembership, CompanyRole
+from .models import Company, CompanyMembership, CompanyRole, DeliveryAddress
 
 # Thai name, English name, province of the head office
 COMPANIES = [
@@ -51,6 +51,21 @@ def seed(*, purchaser, company_admin=None) -> dict:
         )
         created += was_created
         companies.append(company)
+    # Two delivery addresses for the first company (the warehouse is the default), so checkout
+    # and call-offs show the choice.
+    if not companies[0].delivery_addresses.exists():
+        for label, recipient, text, default in DEMO_ADDRESSES:
+            services.address_save(
+                address=DeliveryAddress(
+                    company=companies[0],
+                    label=label,
+                    recipient=recipient,
+                    phone="02-000-0000",
+                    address=text,
+                    is_default=default,
+                ),
+                actor=company_admin,
+            )
     if not CompanyMembership.objects.filter(user=purchaser, company=companies[0]).exists():
         services.membership_grant(user=purchaser, company=companies[0], role=CompanyRole.PURCHASER)
     # An admin of the first company: makes API keys and invites staff.
@@ -69,3 +84,7 @@ def seed(*, purchaser, company_admin=None) -> dict:
 
 
 DEMO_API_KEY_NAME = "Demo ERP"
+DEMO_ADDRESSES = [
+    ("คลังสินค้าบางนา", "แผนกรับสินค้า", "99 ถนนบางนา-ตราด แขวงบางนา เขตบางนา กรุงเทพมหานคร 10260", True),
+    ("ร้านสาขาขอนแก่น", "ผู้จัดการร้าน", "12 ถนนมิตรภาพ ตำบลในเมือง อำเภอเมืองขอนแก่น จังหวัดขอนแก่น 40000", False),
+]

@@ -40,6 +40,11 @@ class Company(models.Model):
         _("billing email"), blank=True, help_text=_("Where invoices for this company are sent.")
     )
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.ACTIVE)
+    po_number_required = models.BooleanField(
+        _("purchase order number required"),
+        default=False,
+        help_text=_("Every order must carry the company's own purchase order (PO) number."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     stripe_customer_id = models.CharField(_("Stripe customer"), max_length=255, blank=True, editable=False)
 
@@ -54,6 +59,39 @@ class Company(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+
+class DeliveryAddress(models.Model):
+    """Where a company wants goods delivered. One of a company's addresses is its default; an order
+    copies the address's text when it is placed, so later edits never change a placed order."""
+
+    company = models.ForeignKey(
+        Company, verbose_name=_("company"), on_delete=models.CASCADE, related_name="delivery_addresses"
+    )
+    label = models.CharField(_("name"), max_length=100, help_text=_("For example: Bangkok warehouse."))
+    recipient = models.CharField(_("recipient"), max_length=200, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    address = models.TextField(_("address"))
+    is_default = models.BooleanField(_("default address"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("delivery address")
+        verbose_name_plural = _("delivery addresses")
+        ordering = ["company", "-is_default", "label", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company"], condition=Q(is_default=True), name="one_default_delivery_address_per_company"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def as_text(self) -> str:
+        """The address as it is copied into an order: label, recipient and phone, then the address."""
+        head = " · ".join(part for part in (self.label, self.recipient, self.phone) if part)
+        return f"{head}\n{self.address.strip()}"
 
 
 class CompanyRole(models.TextChoices):

@@ -13,7 +13,16 @@ from django.utils.translation import gettext as _
 from marketplace import access, audit
 
 from . import emails
-from .models import INVITATION_LIFETIME, Company, CompanyMembership, CompanyRole, Invitation, hash_token, new_token
+from .models import (
+    INVITATION_LIFETIME,
+    Company,
+    CompanyMembership,
+    CompanyRole,
+    DeliveryAddress,
+    Invitation,
+    hash_token,
+    new_token,
+)
 
 
 class InvitationError(ValidationError):
@@ -156,3 +165,59 @@ def invitation_accept(*, token: str, user) -> CompanyMembership:
         )
         raise
     return membership
+
+
+# --- Procurement settings: delivery addresses and the PO number rule -----------------------
+
+
+def address_save(*, address: DeliveryAddress, actor) -> DeliveryAddress:
+    """Add or change one delivery address. Made the default, it takes over from the old default;
+    a company's first address is its default."""
+    with transaction.atomic():
+        Company.objects.select_for_update().filter(pk=address.company_id).first()  # one writer at a time
+        siblings = DeliveryAddress.objects.filter(company_id=address.company_id).exclude(pk=address.pk)
+        if not siblings.exists():
+            address.is_default = True
+        if address.is_default:
+            siblings.filter(is_default=True).update(is_default=False)
+        created = address.pk is None
+        address.full_clean()
+        address.save()
+        audit.record(
+            "company.address_added" if created else "company.address_changed",
+            address.company,
+            actor=actor,
+            details={"address": address.pk, "label": address.label, "default": address.is_default},
+        )
+    return address
+
+
+def address_make_default(*, address: DeliveryAddress, actor) -> DeliveryAddress:
+    address.is_default = True
+    return address_save(address=address, actor=actor)
+
+
+def address_delete(*, address: DeliveryAddress, actor) -> None:
+    """Remove an address (orders keep their copy of it). If it was the default, the oldest other
+    address becomes the default."""
+    with transaction.atomic():
+        Company.objects.select_for_update().filter(pk=address.company_id).first()
+        was_default = address.is_default
+        company = address.company
+        details = {"address": address.pk, "label": address.label}
+        address.delete()
+        if was_default:
+            successor = DeliveryAddress.objects.filter(company=company).order_by("created_at", "pk").first()
+            if successor is not None:
+                DeliveryAddress.objects.filter(pk=successor.pk).update(is_default=True)
+                details["new_default"] = successor.pk
+        audit.record("company.address_removed", company, actor=actor, details=details)
+
+
+def po_number_rule_set(*, company: Company, required: bool, actor) -> None:
+    with transaction.atomic():
+        if company.po_number_required == required:
+            return
+        company.po_number_required = required
+        company.save(update_fields=["po_number_required"])
+        audit.record("company.updated", company, actor=actor, details={"fields": ["po_number_required"]})

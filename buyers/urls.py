@@ -16,6 +16,10 @@ urlpatterns = [
         "companies/<int:pk>/invitations/<int:invitation_pk>/revoke/", views.invitation_revoke, name="invitation_revoke"
     ),
     path("companies/<int:pk>/members/<int:membership_pk>/remove/", views.member_remove, name="member_remove"),
+    path("companies/<int:pk>/addresses/", views.address_list, name="addresses"),
+    path("companies/<int:pk>/addresses/<int:address_pk>/", views.address_edit, name="address_edit"),
+    path("companies/<int:pk>/addresses/<int:address_pk>/default/", views.address_default, name="address_default"),
+    path("companies/<int:pk>/addresses/<int:address_pk>/delete/", views.address_delete, name="address_delete"),
     path("api-keys/", views_api_keys.api_keys_home, name="api_keys_home"),
     path("companies/<int:pk>/api-keys/", views_api_keys.api_key_list, name="api_keys"),
     path("companies/<int:pk>/api-keys/<int:key_pk>/revoke/", views_api_keys.api_key_revoke, name="api_key_revoke"),

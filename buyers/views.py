@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
-from .forms import InvitationForm
-from .models import CompanyMembership, CompanyRole
+from .forms import DeliveryAddressForm, InvitationForm, PoRuleForm
+from .models import CompanyMembership, CompanyRole, DeliveryAddress
 
 
 @login_required
@@ -114,3 +114,74 @@ def invitation(request, token):
         )
         return redirect("buyers:company", pk=membership.company_id)
     return TemplateResponse(request, "buyers/invitation.html", context)
+
+
+# --- Delivery addresses and the PO number rule (company admins) ------------------------------
+
+
+def _managed_company(request, pk):
+    return selectors.company_for(request.user, pk, roles=selectors.MANAGE_PEOPLE)
+
+
+@login_required
+def address_list(request, pk):
+    """A company's delivery addresses (purchasers choose one at checkout and on a call-off) and
+    whether every order needs a PO number. Admins only; other members get 404."""
+    company = _managed_company(request, pk)
+    form = DeliveryAddressForm(request.POST or None, instance=DeliveryAddress(company=company))
+    rule = PoRuleForm(initial={"po_number_required": company.po_number_required})
+    if request.method == "POST":
+        if "po_rule" in request.POST:
+            rule = PoRuleForm(request.POST)
+            if rule.is_valid():
+                services.po_number_rule_set(
+                    company=company, required=rule.cleaned_data["po_number_required"], actor=request.user
+                )
+                messages.success(request, _("Saved."))
+                return redirect("buyers:addresses", pk=company.pk)
+            form = DeliveryAddressForm(instance=DeliveryAddress(company=company))
+        elif form.is_valid():
+            services.address_save(address=form.instance, actor=request.user)
+            messages.success(request, _("The delivery address was added."))
+            return redirect("buyers:addresses", pk=company.pk)
+    context = {
+        "company": company,
+        "addresses": company.delivery_addresses.order_by("-is_default", "label", "pk"),
+        "form": form,
+        "rule": rule,
+    }
+    return TemplateResponse(request, "buyers/addresses.html", context)
+
+
+def _address(request, pk, address_pk) -> DeliveryAddress:
+    company = _managed_company(request, pk)
+    return get_object_or_404(DeliveryAddress, company=company, pk=address_pk)
+
+
+@login_required
+def address_edit(request, pk, address_pk):
+    address = _address(request, pk, address_pk)
+    form = DeliveryAddressForm(request.POST or None, instance=address)
+    if request.method == "POST" and form.is_valid():
+        services.address_save(address=form.instance, actor=request.user)
+        messages.success(request, _("The delivery address was saved."))
+        return redirect("buyers:addresses", pk=address.company_id)
+    return TemplateResponse(request, "buyers/address_edit.html", {"company": address.company, "form": form})
+
+
+@login_required
+@require_POST
+def address_default(request, pk, address_pk):
+    address = _address(request, pk, address_pk)
+    services.address_make_default(address=address, actor=request.user)
+    messages.success(request, _("“%(label)s” is now the default delivery address.") % {"label": address.label})
+    return redirect("buyers:addresses", pk=address.company_id)
+
+
+@login_required
+@require_POST
+def address_delete(request, pk, address_pk):
+    address = _address(request, pk, address_pk)
+    services.address_delete(address=address, actor=request.user)
+    messages.success(request, _("The delivery address was removed; orders keep their copy of it."))
+    return redirect("buyers:addresses", pk=pk)

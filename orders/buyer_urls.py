@@ -15,6 +15,7 @@ urlpatterns = [
     path("agreements/<int:pk>/performance.csv", views.agreement_performance_csv, name="agreement_csv"),
     path("agreements/<int:pk>/call-off/", views.call_off, name="call_off"),
     path("orders/", views.order_list, name="order_list"),
+    path("orders.csv", views.order_list_csv, name="order_csv"),
     path("orders/<int:pk>/", views.order_detail, name="order_detail"),
     path("orders/<int:pk>/cancel/", views.order_cancel, name="order_cancel"),
     path("orders/<int:pk>/receipt/", documents.receipt, name="order_receipt"),

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from buyers import selectors as buyer_selectors
 from buyers.models import Company
+from buyers.procurement import Procurement
 from cms.models import ProductPage
 from marketplace import audit
 
@@ -62,15 +63,18 @@ def checkout_start(
     user,
     success_url_builder: UrlBuilder,
     cancel_url_builder: UrlBuilder,
+    procurement: Procurement | None = None,
 ) -> Checkout:
     """Reserve the cart's goods and open a payment page for them; returns the Checkout, whose
     `stripe_session_url` the customer is sent to. The cart is emptied once the page exists.
 
     Raises CheckoutRefused: the user may not buy for the company, the cart is empty or has a line
     that cannot be bought now, someone else took the last of a product first, or Stripe refused
-    the session (then the checkout is marked failed and its stock given back)."""
+    the session (then the checkout is marked failed and its stock given back).
+
+    `procurement` (PO number, delivery address, required-by date) is copied onto every order."""
     check_buyer(user, company)
-    checkout = _reserve(cart=cart, company=company, user=user)
+    checkout = _reserve(cart=cart, company=company, user=user, procurement=procurement or Procurement())
 
     # Deliberately outside the reservation's transaction: the rows are committed and unlocked
     # while we wait for Stripe, and a failure below is undone explicitly (_fail).
@@ -102,7 +106,7 @@ def checkout_start(
     return checkout
 
 
-def _reserve(*, cart: Cart, company: Company, user) -> Checkout:
+def _reserve(*, cart: Cart, company: Company, user, procurement: Procurement) -> Checkout:
     """One transaction: the checkout, its orders and lines, their events, and the stock taken.
     All or nothing."""
     with transaction.atomic():
@@ -130,6 +134,7 @@ def _reserve(*, cart: Cart, company: Company, user) -> Checkout:
                 placed_by=user,
                 placed_at=now,
                 checkout=checkout,
+                **procurement.as_order_fields(),
             )
             order.number = f"MO-{now:%y%m}-{order.pk:06d}"
             order.save(update_fields=["number"])
@@ -155,6 +160,7 @@ def _reserve(*, cart: Cart, company: Company, user) -> Checkout:
                 actor=user,
                 details={
                     "checkout": checkout.reference,
+                    "po_number": procurement.po_number,
                     "group": group.group.code,
                     "lines": {str(line.product.pk): str(line.quantity) for line in group.lines},
                 },

@@ -353,6 +353,10 @@ class Order(models.Model):
     )
     placed_at = models.DateTimeField(_("placed at"), default=timezone.now)
     buyer_note = models.TextField(_("note from the buyer"), blank=True)
+    # Procurement details, copied from the buyer's form when the order is placed.
+    po_number = models.CharField(_("PO number"), max_length=50, blank=True)
+    delivery_address = models.TextField(_("delivery address"), blank=True)
+    required_by = models.DateField(_("required by"), null=True, blank=True)
     checkout = models.ForeignKey(
         "Checkout",
         verbose_name=_("checkout"),

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from buyers.procurement import Procurement
 from cms.models import Unit
 from marketplace import audit
 from marketplace.numbers import parse_decimal
@@ -331,13 +332,21 @@ def check_call_off_quantity(line: AgreementLine, quantity: Decimal, ordered: Dec
 
 
 def call_off_place(
-    *, agreement: PurchaseAgreement, quantities: Mapping[int, Decimal], placed_by, note: str = ""
+    *,
+    agreement: PurchaseAgreement,
+    quantities: Mapping[int, Decimal],
+    placed_by,
+    note: str = "",
+    procurement: Procurement | None = None,
 ) -> list[Order]:
     """Place a call-off: {agreement line id: quantity} becomes one order per producer group.
     Lines with no quantity (0 or missing) are left out. All or nothing: if any line cannot be
     ordered, nothing is, and the ValidationError lists every reason.
 
-    The caller checks that `placed_by` may order for the agreement's company."""
+    The caller checks that `placed_by` may order for the agreement's company, and the procurement
+    details (buyers.procurement.procurement_from) against the company's rules; they are copied
+    onto every order."""
+    procurement = procurement or Procurement()
     wanted = {int(line_id): Decimal(q) for line_id, q in quantities.items() if q is not None and Decimal(q) != 0}
     if not wanted:
         raise ValidationError(_("Enter a quantity for at least one line."))
@@ -389,6 +398,7 @@ def call_off_place(
                 placed_by=placed_by,
                 placed_at=now,
                 buyer_note=note,
+                **procurement.as_order_fields(),
             )
             order.number = f"CO-{now:%y%m}-{order.pk:06d}"
             order.save(update_fields=["number"])
@@ -415,6 +425,7 @@ def call_off_place(
                 actor=placed_by,
                 details={
                     "agreement": agreement.code,
+                    "po_number": procurement.po_number,
                     "group": group.code,
                     "lines": {str(line.pk): str(wanted[line.pk]) for line in group_lines},
                 },

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from buyers import selectors as buyer_selectors
+from buyers.procurement import ProcurementForm
 
 from . import buyer_todo, fulfilment, selectors, services
 from .forms import AcceptanceForm, CallOffForm, CancelForm
@@ -168,16 +169,21 @@ def call_off(request, pk):
         raise Http404  # viewers read agreements; only admins and purchasers order
     lines = list(agreement.lines.with_quantities().select_related("product").order_by("sort_order", "pk"))
     form = CallOffForm(request.POST or None, lines=lines)
+    procurement = ProcurementForm(request.POST or None, companies=[agreement.company], latest=agreement.valid_to)
     fill = request.POST.get("fill") if request.method == "POST" else None
     if fill:  # "fill what remains" for one line, without JavaScript: shown again, nothing ordered
         form = form.filled(fill)
-    elif request.method == "POST" and form.is_valid():
+        procurement = ProcurementForm(
+            initial=ProcurementForm.typed(request.POST), companies=[agreement.company], latest=agreement.valid_to
+        )
+    elif request.method == "POST" and all([form.is_valid(), procurement.is_valid()]):
         try:
             orders = services.call_off_place(
                 agreement=agreement,
                 quantities=form.quantities(),
                 placed_by=request.user,
                 note=form.cleaned_data["note"],
+                procurement=procurement.procurement,
             )
         except ValidationError as error:
             for message in error.messages:
@@ -190,12 +196,17 @@ def call_off(request, pk):
             )
             return redirect("buyers:agreement_detail", pk=agreement.pk)
     state = agreement.state()
-    context = {"agreement": agreement, "form": form, "is_active": state == AgreementState.ACTIVE}
+    context = {
+        "agreement": agreement,
+        "form": form,
+        "procurement": procurement,
+        "is_active": state == AgreementState.ACTIVE,
+    }
     return TemplateResponse(request, "orders/portal/call_off.html", context)
 
 
-@login_required
-def order_list(request):
+def _buyer_orders(request):
+    """The user's companies' orders, newest first, filtered by ?status= when it names one."""
     orders = (
         selectors.orders_for_buyer(request.user)
         .select_related("company", "group", "agreement", "checkout")
@@ -205,6 +216,68 @@ def order_list(request):
     status = request.GET.get("status")
     if status in OrderStatus.values:
         orders = orders.filter(status=status)
+    return orders, status
+
+
+@login_required
+def order_list_csv(request):
+    """Every order the list shows (not only the first 200), one row per order line, with the
+    procurement details the buyer's own systems match on (PO number, delivery address, date)."""
+    orders, _status = _buyer_orders(request)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="orders-{timezone.localdate():%Y%m%d}.csv"'
+    response["Cache-Control"] = "no-store"
+    response.write("\ufeff")  # so Excel opens Thai text as UTF-8
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "order",
+            "placed_at",
+            "company",
+            "producer_group",
+            "agreement",
+            "status",
+            "payment_status",
+            "po_number",
+            "delivery_address",
+            "required_by",
+            "product",
+            "unit",
+            "quantity",
+            "unit_price",
+            "line_total",
+        ]
+    )
+    for order in orders.iterator(chunk_size=500):
+        for line in order.lines.all():
+            writer.writerow(
+                [
+                    _cell(value)
+                    for value in (
+                        order.number,
+                        timezone.localtime(order.placed_at).isoformat(timespec="minutes"),
+                        order.company.name_th,
+                        order.group.name_th,
+                        order.agreement.code if order.agreement_id else "",
+                        order.status,
+                        order.payment_status,
+                        order.po_number,
+                        order.delivery_address,
+                        order.required_by.isoformat() if order.required_by else "",
+                        line.product_name,
+                        line.unit,
+                        _quantity(line.quantity),
+                        line.unit_price,
+                        line.line_total,
+                    )
+                ]
+            )
+    return response
+
+
+@login_required
+def order_list(request):
+    orders, status = _buyer_orders(request)
     orders = list(orders[:200])
     awaiting = set(
         Delivery.objects.filter(order__in=orders, status=Delivery.Status.AWAITING).values_list("order_id", flat=True)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from buyers import selectors as buyer_selectors
+from buyers.procurement import ProcurementForm
 from cms.models import ProductPage
 
 from . import cart as carts
@@ -31,14 +32,17 @@ def _buying_companies(user):
     return list(buyer_selectors.companies_for(user, buyer_selectors.PLACE_ORDERS).order_by("name_th"))
 
 
-def cart_detail(request):
+def cart_detail(request, procurement: ProcurementForm | None = None):
     cart = carts.cart_for(request)
     contents = carts.cart_contents(cart)
     user = request.user
     companies = _buying_companies(user) if user.is_authenticated else []
+    if procurement is None and companies:
+        procurement = ProcurementForm(companies=companies)
     context = {
         "contents": contents,
         "companies": companies,
+        "procurement": procurement,
         "is_company_member": buyer_selectors.is_company_member(user),
     }
     response = TemplateResponse(request, "orders/cart/cart.html", context)
@@ -118,13 +122,9 @@ def checkout(request):
             _("Only members of a partner company can buy. Ask your company's administrator for an invitation."),
         )
         return redirect("cart:detail")
-    if len(companies) == 1:
-        company = companies[0]
-    else:
-        company = next((c for c in companies if str(c.pk) == request.POST.get("company")), None)
-        if company is None:
-            messages.error(request, _("Choose the company you are buying for."))
-            return redirect("cart:detail")
+    procurement = ProcurementForm(request.POST, companies=companies)
+    if not procurement.is_valid():  # shown again with the reasons next to the fields
+        return cart_detail(request, procurement=procurement)
     cart = carts.cart_for(request)
     if cart is None:
         messages.error(request, _("Your cart is empty."))
@@ -132,7 +132,8 @@ def checkout(request):
     try:
         started = checkout_start(
             cart=cart,
-            company=company,
+            company=procurement.cleaned_data["company"],
+            procurement=procurement.procurement,
             user=request.user,
             success_url_builder=lambda c: _absolute(request, "cart:checkout_detail", c),
             cancel_url_builder=lambda c: _absolute(request, "cart:checkout_cancel", c),

@@ -182,6 +182,7 @@ class CompanyViewSet(ScopedViewSet):
         FieldPanel("tax_id"),
         FieldPanel("address"),
         FieldPanel("billing_email"),
+        FieldPanel("po_number_required"),
         FieldPanel("status"),
     ]
 
@@ -239,9 +240,24 @@ class IncomingOrderViewSet(ScopedViewSet):
         Column("placed_at", label=_("placed at"), accessor=_placed_at),
     ]
     list_filter = ["status", "kind"]
-    search_fields = ["number", "company__name_th"]
+    search_fields = ["number", "company__name_th", "po_number"]
     search_backend_name = None
     form_fields = ["buyer_note"]
+    # CSV / XLSX of the listing as filtered, with what the group needs to deliver and invoice.
+    list_export = [
+        "number",
+        "kind",
+        "company",
+        "group",
+        "status",
+        "payment_status",
+        "placed_at",
+        "po_number",
+        "delivery_address",
+        "required_by",
+        "total",
+    ]
+    export_filename = "orders"
 
 
 class OrdersViewSetGroup(ViewSetGroup):

@@ -30,7 +30,7 @@ from wagtail.models import Site
 
 from buyers import api_keys
 from buyers import services as buyer_services
-from buyers.models import CompanyRole
+from buyers.models import CompanyRole, DeliveryAddress
 from cms.models import Category, Certification
 from cms.services import ensure_group_access
 from income.ledger import services as ledger
@@ -251,6 +251,9 @@ def _scope(world: World, s: str, *, manager, purchaser, coordinator) -> None:
     key, clear_key = api_keys.create_key(
         company=company, name=f"ERP-LAB-{s}", scopes=("read", "order"), created_by=company_admin
     )
+    address = buyer_services.address_save(
+        address=DeliveryAddress(company=company, label=f"ADDR-LAB-{s}", address=f"คลัง {s}"), actor=company_admin
+    )
     image = get_image_model().objects.create(
         title=f"ภาพกลุ่ม {s}", file=get_test_image_file(), collection=group_access.collection
     )
@@ -293,6 +296,7 @@ def _scope(world: World, s: str, *, manager, purchaser, coordinator) -> None:
         "invitation": invitation,
         "invitation_token": token,
         "api_key": key,
+        "address": address,
         "image": image,
         "document": document,
         "manager": manager,
@@ -327,6 +331,7 @@ def _scope(world: World, s: str, *, manager, purchaser, coordinator) -> None:
         Marker(market.checkout.reference, trade - {"manager_" + s.lower()}, f"checkout {s}"),
         Marker(company.tax_id, company_own, f"company {s} tax ID"),
         Marker(key.prefix, API_KEY_READERS[s], f"API key {s}"),
+        Marker(address.label, API_KEY_READERS[s], f"company {s} delivery address"),
         Marker(spec["bank_account"], group_own, f"group {s} bank account"),
     ]
     if invoice is not None:
