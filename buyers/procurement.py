@@ -13,7 +13,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from .models import Company, DeliveryAddress
 
@@ -83,7 +83,7 @@ class AddressChoiceField(forms.ModelChoiceField):
         super().__init__(*args, **kwargs)
 
     def label_from_instance(self, obj: DeliveryAddress) -> str:
-        label = f"{obj.label} ({_('default')})" if obj.is_default else obj.label
+        label = f"{obj.label} ({pgettext('delivery address', 'default')})" if obj.is_default else obj.label
         return f"{obj.company.name_th} · {label}" if self.show_company else label
 
 

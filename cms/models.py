@@ -13,6 +13,7 @@ from django.db import models, transaction
 from django.utils import translation
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail import blocks
 from wagtail.admin.forms import WagtailAdminPageForm
@@ -31,7 +32,7 @@ MONTHS = [
     (2, _("February")),
     (3, _("March")),
     (4, _("April")),
-    (5, _("May")),
+    (5, pgettext_lazy("month", "May")),  # "May" alone is also the verb
     (6, _("June")),
     (7, _("July")),
     (8, _("August")),

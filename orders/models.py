@@ -26,6 +26,7 @@ from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
@@ -266,8 +267,8 @@ class AgreementAmendment(models.Model):
         AgreementLine, verbose_name=_("agreement line"), on_delete=models.CASCADE, related_name="amendments"
     )
     field = models.CharField(_("field"), max_length=30, choices=Field.choices)
-    old_value = models.DecimalField(_("from"), **QUANTITY)
-    new_value = models.DecimalField(_("to"), **QUANTITY)
+    old_value = models.DecimalField(pgettext_lazy("value change", "from"), **QUANTITY)
+    new_value = models.DecimalField(pgettext_lazy("value change", "to"), **QUANTITY)
     reason = models.TextField(_("reason"))
     amended_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("amended by"), null=True, on_delete=models.SET_NULL, related_name="+"
@@ -435,8 +436,8 @@ class OrderEvent(models.Model):
 
     order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="events")
     field = models.CharField(_("field"), max_length=20, default="status")
-    from_status = models.CharField(_("from"), max_length=30, blank=True)
-    to_status = models.CharField(_("to"), max_length=30)
+    from_status = models.CharField(pgettext_lazy("value change", "from"), max_length=30, blank=True)
+    to_status = models.CharField(pgettext_lazy("value change", "to"), max_length=30)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -9,6 +9,7 @@ from django.db.models import Case, IntegerField, Value, When
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column
@@ -219,7 +220,10 @@ class IncomingOrderIndexView(ScopedIndexView):
     def get_list_more_buttons(self, instance):
         return [
             MenuItem(
-                _("Open"), url=reverse("orders_admin:order_detail", args=[instance.pk]), icon_name="view", priority=5
+                pgettext_lazy("open a record", "Open"),
+                url=reverse("orders_admin:order_detail", args=[instance.pk]),
+                icon_name="view",
+                priority=5,
             )
         ]
 

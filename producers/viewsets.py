@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import generic
@@ -179,7 +180,7 @@ class HouseholdIndexView(ScopedIndexView):
     def get_list_more_buttons(self, instance):
         buttons = [
             MenuItem(
-                _("Open"),
+                pgettext_lazy("open a record", "Open"),
                 url=reverse("producers_admin:household_detail", args=[instance.pk]),
                 icon_name="view",
                 priority=5,

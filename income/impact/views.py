@@ -14,7 +14,7 @@ from django.http import Http404, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
 
 from marketplace import audit
@@ -56,12 +56,12 @@ class PlainSelect(forms.Select):
 class ImpactFilterForm(forms.Form):
     # <input type=date> takes only YYYY-MM-DD: the Thai d/m/Y value would be dropped by the browser.
     date_from = forms.DateField(
-        label=gettext_lazy("from"),
+        label=pgettext_lazy("date range", "from"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     date_to = forms.DateField(
-        label=gettext_lazy("to"),
+        label=pgettext_lazy("date range", "to"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )

@@ -3,6 +3,7 @@ from urllib.parse import urlparse
 import pytest
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal import auth as totp_auth
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.urls import reverse
@@ -181,3 +182,50 @@ def test_django_admin_is_for_superusers_only(client, coordinator, superuser, pas
     assert client.get("/django-admin/")["Location"] == reverse("mfa_activate_totp")
     activate_totp(client)
     assert client.get("/django-admin/").status_code == 200
+
+
+def test_a_coordinator_first_sign_in_reaches_the_admin_in_one_pass(
+    client, coordinator, password, django_capture_on_commit_callbacks
+):
+    """sign-in → TOTP set-up → recovery codes → Continue to the admin, with no second password
+    prompt: the password typed seconds ago is the confirmation allauth wants."""
+    sign_in(client, coordinator.email, password)
+    assert client.get(reverse("wagtailadmin_home"))["Location"] == reverse("mfa_activate_totp")
+
+    response = client.get(reverse("mfa_activate_totp"))
+    assert response.status_code == 200  # not the re-authentication page
+    secret = client.session[totp_auth.SECRET_SESSION_KEY]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("mfa_activate_totp"), {"code": current_totp(secret)})
+    assert response["Location"] == reverse("mfa_view_recovery_codes")
+
+    page = client.get(reverse("mfa_view_recovery_codes")).content.decode()
+    assert f'href="{reverse("wagtailadmin_home")}" id="mfa-continue"' in page
+    assert client.get(reverse("wagtailadmin_home")).status_code == 200
+
+
+def test_changing_an_authenticator_from_before_the_sign_in_still_asks_for_the_password(client, coordinator, password):
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    secret = generate_totp_secret()
+    TOTP.activate(coordinator, secret)
+    sign_in(client, coordinator.email, password)
+    client.post(reverse("mfa_authenticate"), {"code": current_totp(secret)})
+
+    response = client.get(reverse("mfa_generate_recovery_codes"))
+
+    assert response.status_code == 302 and response["Location"].startswith(reverse("account_reauthenticate"))
+
+
+def test_an_old_sign_in_does_not_count_as_the_confirmation(client, coordinator, password):
+    sign_in(client, coordinator.email, password)
+    session = client.session
+    records = session["account_authentication_methods"]
+    for record in records:
+        record["at"] -= 3600  # signed in an hour ago
+    session["account_authentication_methods"] = records
+    session.save()
+
+    response = client.get(reverse("mfa_activate_totp"))
+
+    assert response.status_code == 302 and response["Location"].startswith(reverse("account_reauthenticate"))
