@@ -13,6 +13,7 @@ from cms import cache as page_cache
 from cms import search
 from marketplace import views
 from orders import buyer_urls as order_portal_urls
+from referrals import urls as referral_urls
 
 
 class AdminLoginRedirect(RedirectView):
@@ -32,6 +33,8 @@ urlpatterns = [
     path("buyer/", include(([*buyer_portal_urls.urlpatterns, *order_portal_urls.urlpatterns], "buyers"))),
     path("buyer/", include("income.company_impact.urls")),
     path("cart/", include("orders.cart_urls")),
+    path("field/", include(referral_urls.field_patterns)),
+    path("agency/", include(referral_urls.agency_patterns)),
     path("admin/login/", AdminLoginRedirect.as_view(), name="wagtailadmin_login_redirect"),
     path("admin/", include(wagtailadmin_urls)),
     path("django-admin/", admin.site.urls),

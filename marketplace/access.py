@@ -47,8 +47,17 @@ def requires_mfa(user) -> bool:
         return True
     # Cached on the user object: asked on every request by two middlewares.
     if not hasattr(user, "_has_admin_membership"):
-        user._has_admin_membership = has_admin_membership(user)
+        user._has_admin_membership = has_admin_membership(user) or any(rule(user) for rule in _mfa_rules)
     return user._has_admin_membership
+
+
+# Other roles that reach households' personal data outside the admin (area research managers,
+# agency staff: the referrals app) register here: they too must have a second factor.
+_mfa_rules: list[Callable] = []
+
+
+def register_mfa_rule(rule: Callable) -> None:
+    _mfa_rules.append(rule)
 
 
 def can_use_django_admin(user) -> bool:

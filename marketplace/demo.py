@@ -16,6 +16,8 @@ DEMO_ACCOUNTS = [
     ("treasurer@demo.example", "นางสาวมาลี เก็บเงิน", "producer_treasurer"),
     ("purchaser@demo.example", "คุณวิชัย จัดซื้อ", "company_purchaser"),
     ("companyadmin@demo.example", "คุณศิริพร ผู้ดูแลบริษัท", "company_admin"),
+    ("fieldmanager@demo.example", "นายสมชาย ลงพื้นที่", "area_research_manager"),
+    ("agency@demo.example", "นางสาวกานดา สาธารณสุข", "agency_staff"),
 ]
 
 

@@ -115,7 +115,7 @@ class AdminMFAMiddleware:
     def __call__(self, request):
         user = request.user
         if (
-            is_admin_path(request.path_info)
+            request.path_info.startswith(settings.MFA_PATH_PREFIXES)
             and user.is_authenticated
             and access.requires_mfa(user)
             and not is_mfa_enabled(user, types=["totp"])

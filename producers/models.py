@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from marketplace import areas
+from marketplace import areas, audit
 from marketplace.access import Membership
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -252,6 +252,34 @@ class HouseholdQuerySet(models.QuerySet):
         )
 
 
+class VerificationStatus(models.TextChoices):
+    UNVERIFIED = "unverified", _("unverified")
+    VERIFIED = "verified", _("verified")
+    NEEDS_CORRECTION = "needs_correction", _("needs correction")
+
+
+class VerificationMethod(models.TextChoices):
+    HOME_VISIT = "home_visit", _("home visit")
+    VILLAGE_MEETING = "village_meeting", _("village meeting")
+    DOCUMENT = "document", _("document")
+    REGISTRY_MATCH = "registry_match", _("registry match")
+
+
+# A verified household whose figures or area change goes back to "needs correction": what was
+# checked in the field is no longer what the record says.
+VERIFIED_FIELDS = (
+    "members",
+    "baseline_annual_income",
+    "baseline_year",
+    "poverty_source",
+    "poverty_year",
+    "province_code",
+    "district_code",
+    "subdistrict_code",
+    "village",
+)
+
+
 class Household(AreaMixin):
     """A target poor household. Personal data: name, phone, citizen ID (hash + last 4 digits)."""
 
@@ -291,6 +319,27 @@ class Household(AreaMixin):
         _("baseline year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)], help_text=_("Common era.")
     )
     baseline_date = models.DateField(_("baseline measured on"), null=True, blank=True)
+    # Field verification by an area research manager or coordinator (referrals.services).
+    verification_status = models.CharField(
+        _("verification"),
+        max_length=20,
+        choices=VerificationStatus.choices,
+        default=VerificationStatus.UNVERIFIED,
+        db_index=True,
+    )
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("verified by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    verification_method = models.CharField(
+        _("verified by means of"), max_length=20, choices=VerificationMethod.choices, blank=True
+    )
+    verification_note = models.TextField(_("verification note"), blank=True)
     erased_at = models.DateTimeField(_("erased at"), null=True, blank=True)
     # Keyed hash of the code the household had before erasure, so a later import of the same code
     # is refused instead of silently bringing the person back.
@@ -307,6 +356,19 @@ class Household(AreaMixin):
 
     def __str__(self) -> str:
         return self.code
+
+    def save(self, *args, **kwargs):
+        """A verified household whose figures or area changed needs correcting (VERIFIED_FIELDS);
+        the change and the reset are audited by the caller's audit event and this one."""
+        if self.pk and self.verification_status == VerificationStatus.VERIFIED:
+            before = Household.objects.filter(pk=self.pk).values(*VERIFIED_FIELDS).first()
+            changed = [f for f in VERIFIED_FIELDS if before is not None and before[f] != getattr(self, f)]
+            if changed:
+                self.verification_status = VerificationStatus.NEEDS_CORRECTION
+                if kwargs.get("update_fields") is not None:
+                    kwargs["update_fields"] = {*kwargs["update_fields"], "verification_status"}
+                audit.record("household.verification_reset", self, details={"changed": changed})
+        super().save(*args, **kwargs)
 
     def clean(self):
         areas.clean_area(self, required_level="district")
@@ -416,6 +478,7 @@ class Consent(models.Model):
     class Scope(models.TextChoices):
         PROGRAMME = "programme", _("programme participation and income monitoring")
         STORIES = "stories", _("name and photos in public producer stories")
+        REFERRAL = "referral", _("referral to agencies that can help (name, contact, needs)")
 
     household = models.ForeignKey(
         Household, verbose_name=_("household"), on_delete=models.CASCADE, related_name="consents"

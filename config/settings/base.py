@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "marketplace",
     "producers",
     "buyers",
+    "referrals",
     "orders",
     "income",
     "api",
@@ -375,6 +376,9 @@ STRIPE_FAKE_IN_DATABASE = True
 # Deliveries the buyer leaves unanswered this many days are accepted in full
 # (`manage.py auto_accept_deliveries`, run daily by cron).
 ORDERS_AUTO_ACCEPT_DAYS = int(os.environ.get("ORDERS_AUTO_ACCEPT_DAYS", "7"))
+# A referral still unanswered this many days after its expected date goes to the area's
+# coordinators (referrals.services.referrals_escalate; agencies are reminded before that).
+REFERRALS_ESCALATE_AFTER_DAYS = int(os.environ.get("REFERRALS_ESCALATE_AFTER_DAYS", "7"))
 
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -418,6 +422,9 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 ADMIN_PATH_PREFIXES = ("/admin/", "/django-admin/")
+# Pages of households' personal data: nobody who must have a second factor (access.requires_mfa)
+# reaches them before setting one up (marketplace.middleware.AdminMFAMiddleware).
+MFA_PATH_PREFIXES = (*ADMIN_PATH_PREFIXES, "/field/", "/agency/")
 
 # --- Logging to stdout ----------------------------------------------------------------------
 LOG_LEVEL = os.environ.get("DJANGO_LOG_LEVEL", "INFO")

@@ -43,7 +43,16 @@ from orders.fulfilment import LineDecision
 from orders.models import Invoice
 from producers import services as producer_services
 from producers.importing.models import HouseholdImport
-from producers.models import CoordinatorAssignment, GroupMembership, IncomeSurvey, PovertyLine, PovertySource
+from producers.models import (
+    Consent,
+    CoordinatorAssignment,
+    GroupMembership,
+    IncomeSurvey,
+    PovertyLine,
+    PovertySource,
+)
+from referrals import services as referral_services
+from referrals.models import Agency, AgencyMembership, FieldAssignment
 from tests.factories import accounts as factories_accounts
 from tests.factories import buyers as factories_buyers
 from tests.factories import catalogue as factories_catalogue
@@ -65,6 +74,8 @@ ROLES = (
     "treasurer_x",
     "coordinator_p1",  # a coordinator of province 46 / KSU: province 45 is another province
     "superuser",  # the platform operator, not a coordinator
+    "field_x",  # an area research manager of province 46
+    "agency_x",  # staff of the agency that scope X's household was referred to
 )
 
 # The scope whose objects fill a role's URL kwargs: the one that is not theirs.
@@ -77,11 +88,19 @@ FOREIGN_SCOPE = {
     "treasurer_x": "Y",
     "coordinator_p1": "Y",
     "superuser": "Y",
+    "field_x": "Y",
+    "agency_x": "Y",
 }
 
 # Who may read each kind of marker of each scope. Household personal data: the coordinators of
 # its area and its own group's people, nobody else (not companies, not superusers).
-HOUSEHOLD_READERS = {"X": {"manager_x", "treasurer_x", "coordinator_p1"}, "Y": {"manager_y"}}
+# The area research manager of its province, and the agency it was referred to (with consent).
+HOUSEHOLD_READERS = {
+    "X": {"manager_x", "treasurer_x", "coordinator_p1", "field_x", "agency_x"},
+    "Y": {"manager_y"},
+}
+# A referral's number: the agency it went to and those who do field work in the household's area.
+REFERRAL_READERS = {"X": {"field_x", "coordinator_p1", "agency_x"}, "Y": set()}
 # Orders and agreements: the company, the group, the coordinators who watch them; the operator.
 TRADE_READERS = {
     "X": {"purchaser_a", "manager_x", "treasurer_x", "coordinator_p1", "superuser"},
@@ -262,6 +281,16 @@ def _scope(world: World, s: str, *, manager, purchaser, coordinator) -> None:
     document = get_document_model().objects.create(
         title=f"เอกสารกลุ่ม {s}", file=ContentFile(b"matrix", name=f"matrix-{s}.txt"), collection=group_access.collection
     )
+    # Scope X's household was verified, assessed and referred to scope X's agency (with consent).
+    agency = Agency.objects.create(
+        name=f"หน่วยงานเมทริกซ์ {s}", level=Agency.Level.LOCAL, province_codes=[province], dimensions=["health"]
+    )
+    Consent.objects.create(household=household, status=Consent.Status.GIVEN, scope=Consent.Scope.REFERRAL)
+    assessment = referral_services.needs_assess(
+        household=household, actor=coordinator, needs=[("health", 3, f"ความต้องการเมทริกซ์ {s}")]
+    )
+    need = assessment.needs.get()
+    referral = referral_services.referral_create(need=need, agency=agency, actor=coordinator)
     revision = product.save_revision()
     workflow_state = group_access.workflow.start(product, manager) if group_access.workflow else None
     # Audit rows about the household, as its people's work leaves them (the Django admin lists them).
@@ -297,6 +326,9 @@ def _scope(world: World, s: str, *, manager, purchaser, coordinator) -> None:
         "invitation_token": token,
         "api_key": key,
         "address": address,
+        "agency": agency,
+        "need": need,
+        "referral": referral,
         "image": image,
         "document": document,
         "manager": manager,
@@ -332,6 +364,8 @@ def _scope(world: World, s: str, *, manager, purchaser, coordinator) -> None:
         Marker(company.tax_id, company_own, f"company {s} tax ID"),
         Marker(key.prefix, API_KEY_READERS[s], f"API key {s}"),
         Marker(address.label, API_KEY_READERS[s], f"company {s} delivery address"),
+        Marker(f"ความต้องการเมทริกซ์ {s}", households, f"household {s} need"),
+        Marker(referral.number, REFERRAL_READERS[s], f"referral {s}"),
         Marker(spec["bank_account"], group_own, f"group {s} bank account"),
     ]
     if invoice is not None:
@@ -411,6 +445,8 @@ def build() -> World:
     users["treasurer_x"] = UserFactory(email="treasurer.x@matrix.example")
     users["coordinator_p1"] = UserFactory(email="coordinator.p1@matrix.example")
     users["superuser"] = UserFactory(email="root@matrix.example", is_staff=True, is_superuser=True)
+    users["field_x"] = UserFactory(email="field.x@matrix.example")
+    users["agency_x"] = UserFactory(email="agency.x@matrix.example")
     coordinator_p2 = UserFactory(email="coordinator.p2@matrix.example")  # owns scope Y's work
 
     _scope(world, "X", manager=users["manager_x"], purchaser=users["purchaser_a"], coordinator=users["coordinator_p1"])
@@ -419,7 +455,9 @@ def build() -> World:
     producer_services.membership_grant(
         user=users["treasurer_x"], group=world.objects["X"]["group"], role=GroupMembership.Role.TREASURER
     )
-    for name in ("coordinator_p1", "superuser", "manager_x", "manager_y", "treasurer_x"):
+    FieldAssignment.objects.create(user=users["field_x"], province_code="46")
+    AgencyMembership.objects.create(user=users["agency_x"], agency=world.objects["X"]["agency"])
+    for name in ("coordinator_p1", "superuser", "manager_x", "manager_y", "treasurer_x", "field_x", "agency_x"):
         give_totp(users[name])
     give_totp(coordinator_p2)
     world.objects["X"]["authenticator"] = Authenticator.objects.filter(user=users["coordinator_p1"]).first()

@@ -69,6 +69,8 @@ SAME_MEANING = {
     "verified",
     "Updated",
     "Continue",
+    "Note",
+    "Download CSV",
 }
 
 

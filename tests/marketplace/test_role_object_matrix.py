@@ -143,6 +143,19 @@ TABLE: dict[str, dict | Entry | Skip] = {
     "buyers:delivery_accept": P({"pk": "call_off_delivery"}),
     "buyers:delivery_photo": {"pk": "call_off_delivery"},
     "buyers:invoice": {"pk": "invoice"},
+    "field:queue": E(queries=({}, {"status": "=all"})),
+    "field:household": {"pk": "household"},
+    "field:verify": P({"pk": "household"}),
+    "field:assess": P({"pk": "household"}),
+    "field:consent": P({"pk": "household"}),
+    "field:refer": P({"need_pk": "need"}),
+    "field:referrals": E(queries=({}, {"state": "=referred"})),
+    "field:analysis": E(queries=({}, {"province": "=45"})),
+    "field:analysis_list": E(queries=({"dimension": "=health"}, {"verification": "=unverified"}, {"province": "=45"})),
+    "field:analysis_export": E({"fmt": "=csv"}, queries=({}, {"province": "=45"})),
+    "agency:home": E(queries=({}, {"state": "=all"})),
+    "agency:referral": {"pk": "referral"},
+    "agency:transition": P({"pk": "referral"}),
     "cart:detail": {},
     "cart:add": P({"product_pk": "product"}),
     "cart:update": P({"product_pk": "product"}),
@@ -839,6 +852,8 @@ LEADS_TO_HOUSEHOLDS = {
     "agreement",
     "audit_event",
     "institution",
+    "need",
+    "referral",
 }
 OWN_SCOPE = {"X": "Y", "Y": "X"}
 
@@ -891,6 +906,9 @@ OWN_PAGES = [
     ("manager_x", "ledger:payout_slip", "payout", "X", "payout X"),
     ("treasurer_x", "ledger:payout_slip", "payout", "X", "household X"),
     ("member_b", "buyers:api_keys", "company", "Y", "API key Y"),
+    ("field_x", "field:household", "household", "X", "household X"),
+    ("agency_x", "agency:referral", "referral", "X", "household X"),
+    ("agency_x", "agency:referral", "referral", "X", "referral X"),
 ]
 
 

@@ -15,6 +15,7 @@ from marketplace import demo as marketplace_demo
 from marketplace.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from orders import demo as orders_demo
 from producers import demo as producers_demo
+from referrals import demo as referrals_demo
 
 
 class Command(BaseCommand):
@@ -77,10 +78,16 @@ class Command(BaseCommand):
                 manager=users["producer_manager"],
             )
             offtake["deliveries"] += income["deliveries"]
+            # Verification, needs and referrals to agencies (after the households exist).
+            referral_figures = referrals_demo.seed(
+                field_manager=users["area_research_manager"],
+                agency_staff=users["agency_staff"],
+                coordinator=users["coordinator"],
+            )
             offtake["payouts"] = income["payouts"]
         self.stdout.write(self.style.SUCCESS(f"Demo accounts (password for all: {DEMO_PASSWORD}):"))
         for email, _name, role in DEMO_ACCOUNTS:
-            self.stdout.write(f"  {role:<18} {email}")
+            self.stdout.write(f"  {role:<22} {email}")
         self.stdout.write(
             f"Producer groups: {figures['groups']}; households created this run: {figures['households_created']}; "
             f"follow-up income surveys: {figures['surveys_created']}"
@@ -94,6 +101,11 @@ class Command(BaseCommand):
             f"Partner companies created this run: {companies['companies']}; agreements: {offtake['agreements']}, "
             f"call-offs: {offtake['call_offs']}; deliveries: {offtake['deliveries']}; payouts: {offtake['payouts']}"
         )
+        self.stdout.write(
+            f"Verified households: {referral_figures['verified']}; needs assessments: "
+            f"{referral_figures['assessments']}; referrals: {referral_figures['referrals']} "
+            f"(to {referral_figures['agencies']} agencies)"
+        )
         if offtake["skipped"]:
             self.stdout.write(f"Agreements skipped (their demo products do not exist): {', '.join(offtake['skipped'])}")
         if companies["api_key"]:
@@ -103,5 +115,6 @@ class Command(BaseCommand):
             )
         self.stdout.write(
             "The admin, the coordinator, the manager and the treasurer must set up an authenticator app (TOTP) at "
-            "first visit to /admin/."
+            "first visit to /admin/; the area research manager (/field/) and the agency staff (/agency/) at "
+            "their first visit too."
         )
