@@ -23,7 +23,8 @@ from django.utils.translation import ngettext
 from marketplace import areas, audit
 
 from .. import selectors
-from ..models import Consent, Enrolment, Household, Institution, ProducerGroup
+from ..models import VERIFIED_FIELDS, Consent, Enrolment, Household, Institution, ProducerGroup, VerificationStatus
+from . import extensions
 from .parsing import (
     FIELD_COLUMNS,
     Action,
@@ -53,6 +54,8 @@ class _Plan:
     updates: dict[tuple[str, ...], list[Household]] = field(default_factory=dict)
     enrolments: list[Enrolment] = field(default_factory=list)
     consents: list[Consent] = field(default_factory=list)
+    # (extension name, household, parsed value): written after the households (extensions).
+    extra: list[tuple[str, Household, object]] = field(default_factory=list)
 
 
 def _batches(items: list, size: int = BATCH_SIZE) -> Iterator[list]:
@@ -181,15 +184,17 @@ class _Planner:
         changes: list[str] = []
         if stored is None:
             household = row.household
+            self._verification_changes(row, household, [])
             self.plan.creates.append(household)
         else:
             household = stored
             changed = [name for name in row.fields if getattr(stored, name) != getattr(row.household, name)]
+            for name in changed:
+                setattr(household, name, getattr(row.household, name))
+            if changed and not self._area_still_nests(row, household):
+                return
+            changed += self._verification_changes(row, stored, changed)
             if changed:
-                for name in changed:
-                    setattr(household, name, getattr(row.household, name))
-                if not self._area_still_nests(row, household):
-                    return
                 household.updated_at = self.now
                 self.plan.updates.setdefault((*changed, "updated_at"), []).append(household)
                 changes += list(dict.fromkeys(self.columns.label(FIELD_COLUMNS.get(name, name)) for name in changed))
@@ -202,6 +207,10 @@ class _Planner:
         consent_added = row.consent_status is not None and self._plan_consent(row, household, stored, latest_consent)
         if consent_added and stored is not None:
             changes.append(self.columns.label("consent"))
+        for name, value in row.extra.items():
+            self.plan.extra.append((name, household, value))
+            if stored is not None:
+                changes.append(name)
 
         if stored is None:
             action = Action.CREATED
@@ -210,6 +219,30 @@ class _Planner:
         else:
             action = Action.UNCHANGED
         self.outcomes.append(RowOutcome(row.row, row.code, action, tuple(changes)))
+
+    def _verification_changes(self, row: CheckedRow, household: Household, changed: list[str]) -> list[str]:
+        """Set the verification the row records; without one, a verified household whose
+        figures or area the file changes goes back to "needs correction" (as Household.save
+        does: the import writes in bulk, past save()). Returns the fields it set."""
+        if row.verification is not None:
+            status, method, note, at = row.verification
+            new = {
+                "verification_status": status,
+                "verification_method": method,
+                "verification_note": note,
+                "verified_by": self.actor,
+                "verified_at": at,
+            }
+            if household.pk and all(getattr(household, k) == v for k, v in new.items() if k != "verified_at"):
+                return []
+            for name, value in new.items():
+                setattr(household, name, value)
+            return ["verification_status", "verification_method", "verification_note", "verified_by", "verified_at"]
+        verified = household.pk and household.verification_status == VerificationStatus.VERIFIED
+        if verified and set(changed) & set(VERIFIED_FIELDS):
+            household.verification_status = VerificationStatus.NEEDS_CORRECTION
+            return ["verification_status"]
+        return []
 
     def _area_still_nests(self, row: CheckedRow, household: Household) -> bool:
         """An update may change the district while the file has no subdistrict column: the
@@ -373,7 +406,7 @@ def _check_and_write(
         report.consents_withdrawn = len(planner.plan.consents) - report.consents_given
         if report.dry_run:
             return False
-        _write(planner.plan)
+        _write(planner.plan, actor=actor)
         _audit(report, institution=institution, actor=actor, audit_object=audit_object)
     return True
 
@@ -385,7 +418,7 @@ def _column_order(columns: ColumnMap, label: str) -> int:
     return -1 if not label else len(columns.labels)
 
 
-def _write(plan: _Plan) -> None:
+def _write(plan: _Plan, *, actor=None) -> None:
     """Write a checked plan. Call inside the import's transaction."""
     for batch in _batches(plan.creates):
         Household.objects.bulk_create(batch)
@@ -398,6 +431,9 @@ def _write(plan: _Plan) -> None:
     # per-decision events.
     for batch in _batches(plan.consents):
         Consent.objects.bulk_create(batch)
+    by_name = {extension.name: extension for extension in extensions.extensions()}
+    for name in dict.fromkeys(name for name, _household, _value in plan.extra):
+        by_name[name].write([(household, value) for n, household, value in plan.extra if n == name], actor)
 
 
 def summary(report: ImportReport) -> str:

@@ -29,7 +29,8 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from marketplace.numbers import normalize_digits, parse_decimal, parse_int
 
-from ..models import Consent, PovertySource
+from ..models import Consent, PovertySource, VerificationMethod, VerificationStatus
+from . import extensions
 
 # --- Columns --------------------------------------------------------------------------------
 
@@ -52,6 +53,11 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "group_code": ("รหัสกลุ่ม",),
     "consent": ("ความยินยอม",),
     "consent_date": ("วันที่ยินยอม",),
+    # Field verification (optional): the result, how, a note, the date.
+    "verification": ("การตรวจสอบข้อมูล", "ผลการตรวจสอบ"),
+    "verification_method": ("วิธีตรวจสอบ",),
+    "verification_note": ("บันทึกการตรวจสอบ",),
+    "verified_on": ("วันที่ตรวจสอบ",),
 }
 REQUIRED_COLUMNS = (
     "household_code",
@@ -64,7 +70,14 @@ REQUIRED_COLUMNS = (
     "poverty_source",
 )
 # Household fields whose column has a different name.
-FIELD_COLUMNS = {"code": "household_code", "citizen_id_hash": "citizen_id", "citizen_id_last4": "citizen_id"}
+FIELD_COLUMNS = {
+    "code": "household_code",
+    "citizen_id_hash": "citizen_id",
+    "citizen_id_last4": "citizen_id",
+    "verification_status": "verification",
+    "verified_by": "verification",
+    "verified_at": "verified_on",
+}
 # Household fields the import sets, in the order their differences are listed.
 IMPORTED_FIELDS = (
     "head_name",
@@ -323,9 +336,18 @@ def _normalize_header(value) -> str:
     return " ".join(text.split()).casefold()
 
 
-_HEADER_LOOKUP = {
-    _normalize_header(alias): column for column, aliases in COLUMNS.items() for alias in (column, *aliases)
-}
+def all_columns() -> dict[str, tuple[str, ...]]:
+    """Ours and those other apps add (producers.importing.extensions)."""
+    columns = dict(COLUMNS)
+    for extension in extensions.extensions():
+        columns.update(extension.columns)
+    return columns
+
+
+def _header_lookup() -> dict[str, str]:
+    return {
+        _normalize_header(alias): column for column, aliases in all_columns().items() for alias in (column, *aliases)
+    }
 
 
 @dataclass(frozen=True)
@@ -347,12 +369,13 @@ def map_header(header: list) -> tuple[ColumnMap, list[RowError]]:
     labels: dict[str, str] = {}
     ignored: list[str] = []
     errors: list[RowError] = []
+    lookup = _header_lookup()
     for position, cell in enumerate(header):
         normalized = _normalize_header(cell)
         if not normalized:
             continue
         label = str(cell).replace("\ufeff", "").strip()
-        column = _HEADER_LOOKUP.get(normalized)
+        column = lookup.get(normalized)
         if column is None:
             ignored.append(label)
         elif column in index:
@@ -495,6 +518,50 @@ def parse_date(value) -> datetime.date:
         return datetime.date(year, month, day)
     except ValueError:
         raise CellError(_("“%(value)s” is not a date that exists.") % {"value": cell_text(value)}) from None
+
+
+VERIFICATION_VALUES = {
+    "verified": VerificationStatus.VERIFIED,
+    "yes": VerificationStatus.VERIFIED,
+    "ตรวจสอบแล้ว": VerificationStatus.VERIFIED,
+    "ถูกต้อง": VerificationStatus.VERIFIED,
+    "needscorrection": VerificationStatus.NEEDS_CORRECTION,
+    "needs_correction": VerificationStatus.NEEDS_CORRECTION,
+    "ต้องแก้ไข": VerificationStatus.NEEDS_CORRECTION,
+    "ไม่ถูกต้อง": VerificationStatus.NEEDS_CORRECTION,
+    "unverified": VerificationStatus.UNVERIFIED,
+    "ยังไม่ตรวจสอบ": VerificationStatus.UNVERIFIED,
+}
+
+
+def _choice_words(choices, extra: dict) -> dict[str, str]:
+    values = dict(extra)
+    for language in ("en", "th"):
+        with translation.override(language):
+            for value, label in choices:
+                values.setdefault(compact(str(label)), value)
+                values.setdefault(compact(value), value)
+    return values
+
+
+def parse_verification(value) -> str:
+    status = _choice_words(VerificationStatus.choices, VERIFICATION_VALUES).get(compact(value))
+    if status is None:
+        raise CellError(
+            _("“%(value)s” is not a verification result: write verified, needs correction or unverified.")
+            % {"value": cell_text(value)}
+        )
+    return status
+
+
+def parse_verification_method(value) -> str:
+    method = _choice_words(VerificationMethod.choices, {}).get(compact(value))
+    if method is None:
+        raise CellError(
+            _("“%(value)s” is not a way of verifying: write home visit, village meeting, document or registry match.")
+            % {"value": cell_text(value)}
+        )
+    return method
 
 
 def poverty_source_values() -> dict[str, str]:

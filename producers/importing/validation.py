@@ -4,7 +4,7 @@ model's field validators and area nesting), and which rows an import may touch (
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from marketplace import access
 
 from .. import citizen_id
-from ..models import CoordinatorAssignment, Household, Institution, ProducerGroup
+from ..models import CoordinatorAssignment, Household, Institution, ProducerGroup, VerificationStatus
+from . import extensions
 from .parsing import (
     FIELD_COLUMNS,
     IMPORTED_FIELDS,
@@ -29,6 +30,8 @@ from .parsing import (
     parse_household_code,
     parse_money,
     parse_phone,
+    parse_verification,
+    parse_verification_method,
     parse_year,
     poverty_source_values,
     single_line,
@@ -91,6 +94,10 @@ class CheckedRow:
     group: ProducerGroup | None = None
     consent_status: str | None = None
     consent_at: datetime.datetime | None = None
+    # (status, method, note, verified at) when the row records a field verification.
+    verification: tuple | None = None
+    # What other apps' columns parsed (producers.importing.extensions): {extension name: value}.
+    extra: dict = field(default_factory=dict)
     valid: bool = True
 
 
@@ -168,6 +175,11 @@ class RowChecker:
         self._check_citizen_id(checked, cells, fail)
         self._check_group(checked, cells, fail)
         self._check_consent(checked, cells, value, fail)
+        self._check_verification(checked, cells, value, fail)
+        for extension in extensions.extensions():
+            parsed = extension.check(lambda column: self._cell(cells, column), fail, self.today)
+            if parsed is not None:
+                checked.extra[extension.name] = parsed
         # A poverty year copied from the baseline year is checked as the baseline year.
         self._full_clean(household, errors, fail, skip=("poverty_year",) if poverty_year is None else ())
 
@@ -222,6 +234,29 @@ class RowChecker:
         checked.consent_status = status
         if date is not None:
             checked.consent_at = timezone.make_aware(datetime.datetime.combine(date, datetime.time()))
+
+    def _check_verification(self, checked: CheckedRow, cells: list, value, fail) -> None:
+        """The optional verification columns: the result (verified needs the method, needs
+        correction a note saying what is wrong), and the date, not in the future."""
+        status = value("verification", parse_verification)
+        method = value("verification_method", parse_verification_method) or ""
+        note = value("verification_note", single_line) or ""
+        date = value("verified_on", parse_date)
+        if status is None:
+            if method or note or date:
+                fail("verification", _("Give the verification result (verified or needs correction)."))
+            return
+        if date is not None and date > self.today:
+            fail("verified_on", _("A verification date cannot be in the future."))
+            return
+        if status == VerificationStatus.VERIFIED and not method:
+            fail("verification_method", _("Say how the household was verified."))
+            return
+        if status == VerificationStatus.NEEDS_CORRECTION and not note:
+            fail("verification_note", _("Say what needs correcting."))
+            return
+        at = timezone.make_aware(datetime.datetime.combine(date, datetime.time(12))) if date else self.now
+        checked.verification = (status, method if status == VerificationStatus.VERIFIED else "", note, at)
 
     def _full_clean(self, household: Household, errors: dict[str, list[str]], fail, *, skip=()) -> None:
         """The model's own field validators and clean() (area nesting through

@@ -17,7 +17,7 @@ from marketplace import access, audit
 from . import uploads
 from .forms import HouseholdImportForm
 from .models import HouseholdImport
-from .parsing import COLUMNS, REQUIRED_COLUMNS
+from .parsing import REQUIRED_COLUMNS, all_columns
 
 REFRESH_SECONDS = 3
 
@@ -53,7 +53,7 @@ def upload(request):
     return TemplateResponse(
         request,
         "producers/import/upload.html",
-        {"form": form, "recent": recent, "columns": COLUMNS, "required": REQUIRED_COLUMNS},
+        {"form": form, "recent": recent, "columns": all_columns(), "required": REQUIRED_COLUMNS},
     )
 
 

@@ -455,8 +455,16 @@ def build() -> World:
     producer_services.membership_grant(
         user=users["treasurer_x"], group=world.objects["X"]["group"], role=GroupMembership.Role.TREASURER
     )
-    FieldAssignment.objects.create(user=users["field_x"], province_code="46")
-    AgencyMembership.objects.create(user=users["agency_x"], agency=world.objects["X"]["agency"])
+    world.objects["X"]["field_assignment"] = FieldAssignment.objects.create(user=users["field_x"], province_code="46")
+    world.objects["X"]["agency_membership"] = AgencyMembership.objects.create(
+        user=users["agency_x"], agency=world.objects["X"]["agency"]
+    )
+    agency_y_staff = UserFactory(email="agency.y@matrix.example")
+    world.objects["Y"]["agency_membership"] = AgencyMembership.objects.create(
+        user=agency_y_staff, agency=world.objects["Y"]["agency"]
+    )
+    field_y = UserFactory(email="field.y@matrix.example")
+    world.objects["Y"]["field_assignment"] = FieldAssignment.objects.create(user=field_y, province_code="45")
     for name in ("coordinator_p1", "superuser", "manager_x", "manager_y", "treasurer_x", "field_x", "agency_x"):
         give_totp(users[name])
     give_totp(coordinator_p2)
