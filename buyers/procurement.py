@@ -104,7 +104,7 @@ class ProcurementForm(forms.Form):
     required_by = forms.DateField(
         label=gettext_lazy("Required by"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=gettext_lazy("The date you need the goods by (optional)."),
     )
 

@@ -103,6 +103,19 @@ def latest_needs(households: QuerySet[Household]) -> QuerySet[Need]:
 def analyse(user, *, province: str = "", district: str = "") -> Analysis:
     households = area_households(user, province=province, district=district)
     result = Analysis()
+    _verification(result, households)
+    _needs_and_referrals(result, households)
+    return result
+
+
+def verification_coverage(user, *, province: str = "", district: str = "") -> Analysis:
+    """Only the verification figures (the impact dashboard shows them next to income)."""
+    result = Analysis()
+    _verification(result, area_households(user, province=province, district=district))
+    return result
+
+
+def _verification(result: Analysis, households: QuerySet[Household]) -> None:
     counts = dict(households.values_list("verification_status").annotate(n=Count("pk")))
     result.households = sum(counts.values())
     result.verification = {status: counts.get(status, 0) for status in VerificationStatus.values}
@@ -126,6 +139,9 @@ def analyse(user, *, province: str = "", district: str = "") -> Analysis:
         .order_by("group__name_th")
     )
     result.by_group = [Coverage(row["group__name_th"], row["total"], row["verified"]) for row in enrolled]
+
+
+def _needs_and_referrals(result: Analysis, households: QuerySet[Household]) -> None:
 
     needs = latest_needs(households)
     result.assessed = (
@@ -154,7 +170,6 @@ def analyse(user, *, province: str = "", district: str = "") -> Analysis:
         for referred, _accepted, closed, state in timings
         if closed and state == ReferralState.RESOLVED
     )
-    return result
 
 
 def drilldown(

@@ -33,7 +33,9 @@ class NeedsForm(forms.Form):
     """One row per dimension: ticked if the household needs help there, with how urgent and what."""
 
     assessed_on = forms.DateField(
-        label=_("Assessed on"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Assessed on"),
+        initial=timezone.localdate,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -77,7 +79,7 @@ class ReferForm(forms.Form):
     expected_by = forms.DateField(
         label=_("Answer expected by"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("Left empty: the agency's usual answer time."),
     )
     note = forms.CharField(label=_("Note for the agency"), required=False, widget=forms.Textarea(attrs={"rows": 2}))

@@ -22,6 +22,7 @@ from marketplace.thaidate import format_month
 from producers.forms import IdChoiceField
 from producers.models import Household, PovertyStatus
 from producers.views import filter_error_response
+from referrals.analysis import verification_coverage
 
 from . import charts, exports
 from . import figures as impact
@@ -147,6 +148,8 @@ def dashboard(request):
                 title=_("Poverty status of enrolled households, at baseline and now"),
             ),
             status_labels=labels,
+            # The register's quality next to what it earned: verified in the field (target 100%).
+            verification=verification_coverage(request.user, province=filters.province, district=filters.district),
         )
     return TemplateResponse(request, "income/impact/dashboard.html", context)
 

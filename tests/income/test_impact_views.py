@@ -149,7 +149,8 @@ def test_the_dashboard_query_count_does_not_grow_with_households(client, program
         response = client.get(reverse("impact:dashboard") + "?" + PERIOD)
 
     assert response.context["summary"].households.enrolled == 45
-    assert len(small) <= 45  # the admin page itself (menu, session, user) takes about 25
+    # The admin page itself (menu, session, user) takes about 25; the verification figures 3.
+    assert len(small) <= 48
 
 
 def test_the_period_inputs_keep_an_iso_date_whatever_the_language(client, programme):

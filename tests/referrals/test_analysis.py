@@ -116,3 +116,9 @@ def test_the_page_shows_the_figures_and_links_to_the_households(client, world, f
     assert 'data-figure="referred-percent">75.0%' in page
     listed = client.get(reverse("field:analysis_list") + "?dimension=health").content.decode()
     assert "HH-AN-1" in listed and "HH-AN-3" not in listed
+
+
+def test_the_impact_dashboard_shows_the_verified_share(client, world, kalasin_coordinator):
+    client.force_login(kalasin_coordinator)
+    page = client.get(reverse("impact:dashboard")).content.decode()
+    assert 'id="impact-verification"' in page and "40.0%" in page
