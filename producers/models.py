@@ -360,9 +360,11 @@ class Household(AreaMixin):
     def save(self, *args, **kwargs):
         """A verified household whose figures or area changed needs correcting (VERIFIED_FIELDS);
         the change and the reset are audited by the caller's audit event and this one."""
-        if self.pk and self.verification_status == VerificationStatus.VERIFIED:
-            before = Household.objects.filter(pk=self.pk).values(*VERIFIED_FIELDS).first()
-            changed = [f for f in VERIFIED_FIELDS if before is not None and before[f] != getattr(self, f)]
+        update_fields = kwargs.get("update_fields")
+        watched = [f for f in VERIFIED_FIELDS if update_fields is None or f in update_fields]
+        if self.pk and watched and self.verification_status == VerificationStatus.VERIFIED:
+            before = Household.objects.filter(pk=self.pk).values(*watched).first()
+            changed = [f for f in watched if before is not None and before[f] != getattr(self, f)]
             if changed:
                 self.verification_status = VerificationStatus.NEEDS_CORRECTION
                 if kwargs.get("update_fields") is not None:

@@ -21,6 +21,7 @@ from producers.models import Household, VerificationMethod, VerificationStatus
 from . import emails
 from .models import (
     CLOSED_STATES,
+    OPEN_STATES,
     TRANSITIONS,
     Agency,
     Dimension,
@@ -160,9 +161,7 @@ def referral_create(
         raise ReferralRefused(_("The answer date cannot be in the past."), code="date")
     with transaction.atomic():
         Household.objects.select_for_update().filter(pk=household.pk).first()  # one referrer at a time
-        if Referral.objects.filter(
-            need=need, agency=agency, state__in=TRANSITIONS.keys() - set(CLOSED_STATES)
-        ).exists():
+        if Referral.objects.filter(need=need, agency=agency, state__in=OPEN_STATES).exists():
             raise ReferralRefused(_("This need is already with %(agency)s.") % {"agency": agency.name}, code="open")
         now = timezone.now()
         referral = Referral.objects.create(

@@ -54,3 +54,14 @@ def no_sideways_scroll(page) -> None:
     """The page fits the phone's width: neither the page nor anything in it scrolls sideways."""
     found = page.evaluate(SIDEWAYS)
     assert not found, f"{page.url} scrolls sideways at {page.viewport_size['width']}px: {found}"
+
+
+def screenshot(page, name: str) -> None:
+    """With E2E_SCREENSHOT_DIR set, save the whole page as NAME-WIDTH.png there (to look at)."""
+    import os
+    from pathlib import Path
+
+    folder = os.environ.get("E2E_SCREENSHOT_DIR")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=f"{folder}/{name}-{page.viewport_size['width']}.png", full_page=True)

@@ -15,7 +15,7 @@ from buyers.models import CompanyMembership, DeliveryAddress
 from cms.models import ProductPage
 from orders.cart import cart_add
 from orders.models import Cart, Checkout, Delivery, Invoice, PurchaseAgreement
-from tests.e2e.helpers import no_sideways_scroll, sign_in
+from tests.e2e.helpers import no_sideways_scroll, screenshot, sign_in
 from tests.factories.accounts import PASSWORD, UserFactory
 from tests.factories.households import assign
 from tests.helpers import current_totp
@@ -128,6 +128,7 @@ def test_public_and_portal_pages_fit_and_pass_axe(live_server, browser, width):
         if width < 400:
             no_sideways_scroll(page)
         assert serious_violations(page) == [], path
+        screenshot(page, "portal" + path.rstrip("/").replace("/", "-"))
     context.close()
 
 
@@ -157,6 +158,7 @@ def test_checkout_with_a_po_number_and_a_delivery_address(live_server, browser, 
     if width < 400:
         no_sideways_scroll(page)
     assert serious_violations(page) == []
+    screenshot(page, "cart-checkout-form")
     page.locator("#checkout-form button[type=submit]").click()
 
     expect(page).to_have_url(re.compile(r"/payments/demo/checkout/cs_"))
@@ -175,6 +177,7 @@ def test_checkout_with_a_po_number_and_a_delivery_address(live_server, browser, 
     assert order.required_by.isoformat() == "2099-01-31"
     page.goto(f"{live_server.url}/buyer/orders/{order.pk}/")
     expect(page.locator("[data-po-number]")).to_have_text("PO-E2E-2569")
+    screenshot(page, "order-with-po")
     context.close()
 
 
@@ -201,6 +204,7 @@ def test_a_coordinator_first_sign_in_reaches_the_admin_in_one_pass(live_server, 
     expect(page).to_have_url(re.compile(r"/accounts/2fa/recovery-codes/"))
     if width < 400:
         no_sideways_scroll(page)
+    screenshot(page, "recovery-codes")
     page.locator("#mfa-continue").click()
 
     expect(page).to_have_url(re.compile(r"/admin/$"))

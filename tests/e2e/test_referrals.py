@@ -1,9 +1,7 @@
 """#18 on a phone: the area research manager verifies a household and refers its need; the agency
 accepts and resolves it; the area's figures move. Every page fits 390 px."""
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -11,17 +9,14 @@ from playwright.sync_api import expect
 
 from producers.models import Household
 from referrals.models import Referral
-from tests.e2e.helpers import give_totp, no_sideways_scroll, sign_in
+from tests.e2e.helpers import give_totp, no_sideways_scroll, screenshot, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-SHOTS = os.environ.get("E2E_SCREENSHOT_DIR")
 
 
 def shot(page, name: str) -> None:
     no_sideways_scroll(page)
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=f"{SHOTS}/{name}-{page.viewport_size['width']}.png", full_page=True)
+    screenshot(page, name)
 
 
 def figure(page, name: str) -> str:

@@ -16,6 +16,7 @@ from buyers.models import Company
 from marketplace.viewsets import ScopedListingMixin, ScopedObjectMixin, ScopedViewSet
 from orders.models import Order, PurchaseAgreement
 from producers.models import Consent, Enrolment, Household, IncomeSurvey, PovertySource, ProducerGroup
+from referrals.models import Agency, AgencyMembership, FieldAssignment
 from tests.factories.accounts import UserFactory
 from tests.factories.households import InstitutionFactory, assign
 from tests.factories.orders import AgreementFactory
@@ -105,8 +106,10 @@ def test_no_registered_url_shows_a_record_outside_the_scope(
 ):
     checked = set()
     for viewset in scoped_viewsets():
-        if viewset.model is Company:
-            continue  # every coordinator sees every company: there is no record outside the scope
+        if viewset.model in (Company, Agency, AgencyMembership, FieldAssignment):
+            # Every coordinator sees every company and agency, its staff and the area research
+            # managers (organisations, not households): there is no record outside the scope.
+            continue
         record, name = kalasin_records[viewset.model]
         for pattern in registered_urls(viewset):
             kwargs = {"pk": record.pk} if takes_pk(pattern) else {}
