@@ -109,14 +109,17 @@ def _quantity(value: Decimal) -> str:
     return str(value.quantize(THOUSANDTH))
 
 
-def performance_csv(agreement) -> HttpResponse:
+def _csv_download(name: str) -> tuple[HttpResponse, object]:
+    """A CSV attachment NAME-YYYYMMDD.csv, never cached, with a BOM so Excel reads Thai as UTF-8."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="{agreement.code}-performance-{timezone.localdate():%Y%m%d}.csv"'
-    )
+    response["Content-Disposition"] = f'attachment; filename="{name}-{timezone.localdate():%Y%m%d}.csv"'
     response["Cache-Control"] = "no-store"
-    response.write("\ufeff")  # so Excel opens Thai text as UTF-8
-    writer = csv.writer(response)
+    response.write("\ufeff")
+    return response, csv.writer(response)
+
+
+def performance_csv(agreement) -> HttpResponse:
+    response, writer = _csv_download(f"{agreement.code}-performance")
     writer.writerow(
         [
             "product",
@@ -224,11 +227,7 @@ def order_list_csv(request):
     """Every order the list shows (not only the first 200), one row per order line, with the
     procurement details the buyer's own systems match on (PO number, delivery address, date)."""
     orders, _status = _buyer_orders(request)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="orders-{timezone.localdate():%Y%m%d}.csv"'
-    response["Cache-Control"] = "no-store"
-    response.write("\ufeff")  # so Excel opens Thai text as UTF-8
-    writer = csv.writer(response)
+    response, writer = _csv_download("orders")
     writer.writerow(
         [
             "order",

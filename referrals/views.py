@@ -29,26 +29,24 @@ from .models import TRANSITIONS, Dimension, Need, NeedsAssessment, ReferralState
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def field_worker(view):
-    @login_required
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not selectors.can_do_field_work(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
+def _only_for(allowed):
+    """A signed-in user for whom allowed(user) holds, or the 403 page."""
 
-    return wrapper
+    def decorate(view):
+        @login_required
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not allowed(request.user):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
 
 
-def agency_staff(view):
-    @login_required
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not selectors.agency_ids(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
+field_worker = _only_for(selectors.can_do_field_work)
+agency_staff = _only_for(lambda user: bool(selectors.agency_ids(user)))
 
 
 def _private(response):
