@@ -34,9 +34,10 @@ def serious_violations(page) -> list:
     ]
 
 
-def test_the_purchaser_accepts_a_delivery_and_pays_its_invoice_from_the_home_page(live_server, browser):
+@pytest.mark.parametrize("width", [390, 1366])
+def test_the_purchaser_accepts_a_delivery_and_pays_its_invoice_from_the_home_page(live_server, browser, width):
     call_command("seed_demo", force=True)
-    context = browser.new_context(locale="th-TH", viewport={"width": 390, "height": 844})
+    context = browser.new_context(locale="th-TH", viewport={"width": width, "height": 844})
     page = context.new_page()
     page.set_default_timeout(15_000)
     sign_in(page, live_server.url, "purchaser@demo.example")
@@ -72,9 +73,10 @@ def test_the_purchaser_accepts_a_delivery_and_pays_its_invoice_from_the_home_pag
     context.close()
 
 
-def test_a_purchaser_meets_no_api_key_menu_and_a_thai_403(live_server, browser):
+@pytest.mark.parametrize("width", [390, 1366])
+def test_a_purchaser_meets_no_api_key_menu_and_a_thai_403(live_server, browser, width):
     call_command("seed_demo", force=True)
-    context = browser.new_context(locale="th-TH", viewport={"width": 390, "height": 844})
+    context = browser.new_context(locale="th-TH", viewport={"width": width, "height": 844})
     page = context.new_page()
     sign_in(page, live_server.url, "purchaser@demo.example")
     page.goto(live_server.url + "/buyer/")
