@@ -1,7 +1,7 @@
 """Demo data for verification and referrals (called by `manage.py seed_demo` after the households
 exist): two agencies with a staff account, the area research manager's area (Kalasin), about
-half of the demo households verified (a few needing correction), needs assessed for a third of
-them and referrals in every state. Idempotent: nothing is added once the agencies exist."""
+half of Kalasin's households verified (a few needing correction), needs assessed for a third of
+all the demo households and referrals in every state. Idempotent: nothing is added once the agencies exist."""
 
 from __future__ import annotations
 
@@ -107,27 +107,31 @@ def _seed(*, field_manager, agency_staff, coordinator) -> None:
                 note="จำนวนสมาชิกไม่ตรงกับทะเบียนบ้าน",
             )
 
-    assessed = households[::3]  # a third of the households
+    # A third of all the demo households (both provinces): Kalasin's assessed by the area research
+    # manager, Roi Et's by the coordinator.
+    everyone = list(Household.objects.filter(erased_at__isnull=True).order_by("province_code", "code"))
+    assessed = everyone[::3]
     today = timezone.localdate()
     outcome = 0
     for index, household in enumerate(assessed):
+        actor = field_manager if household.province_code == "46" else coordinator
         consent_record(
-            household=household, status=Consent.Status.GIVEN, scope=Consent.Scope.REFERRAL, recorded_by=field_manager
+            household=household, status=Consent.Status.GIVEN, scope=Consent.Scope.REFERRAL, recorded_by=actor
         )
         assessment = services.needs_assess(
             household=household,
-            actor=field_manager,
+            actor=actor,
             needs=NEEDS[index % len(NEEDS)],
             assessed_on=today - datetime.timedelta(days=40 - index % 30),
         )
         for need in assessment.needs.all():
-            agency = next((a for a in agencies if need.dimension in a.dimensions), None)
+            agency = next(
+                (a for a in agencies if need.dimension in a.dimensions and a.serves(household.province_code)), None
+            )
             if agency is None or index % 4 == 3:  # some needs left to refer
                 continue
             expected = max(today - datetime.timedelta(days=index % 9), assessment.assessed_on)
-            referral = services.referral_create(
-                need=need, agency=agency, actor=field_manager, expected_by=max(expected, today)
-            )
+            referral = services.referral_create(need=need, agency=agency, actor=actor, expected_by=max(expected, today))
             # Back-date the referral so the figures have days to measure.
             from .models import Referral
 
