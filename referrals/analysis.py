@@ -116,16 +116,21 @@ def verification_coverage(user, *, province: str = "", district: str = "") -> An
 
 
 def _verification(result: Analysis, households: QuerySet[Household]) -> None:
-    counts = dict(households.values_list("verification_status").annotate(n=Count("pk")))
-    result.households = sum(counts.values())
-    result.verification = {status: counts.get(status, 0) for status in VerificationStatus.values}
-
+    # One query for the totals and the districts: the totals are the districts' sums.
     verified = Q(verification_status=VerificationStatus.VERIFIED)
-    for row in (
+    correction = Q(verification_status=VerificationStatus.NEEDS_CORRECTION)
+    rows = list(
         households.values("district_code")
-        .annotate(total=Count("pk"), verified=Count("pk", filter=verified))
+        .annotate(total=Count("pk"), verified=Count("pk", filter=verified), correction=Count("pk", filter=correction))
         .order_by("district_code")
-    ):
+    )
+    result.households = sum(row["total"] for row in rows)
+    result.verification = {
+        VerificationStatus.UNVERIFIED: sum(row["total"] - row["verified"] - row["correction"] for row in rows),
+        VerificationStatus.VERIFIED: sum(row["verified"] for row in rows),
+        VerificationStatus.NEEDS_CORRECTION: sum(row["correction"] for row in rows),
+    }
+    for row in rows:
         result.by_district.append(Coverage(areas.area_name(row["district_code"]), row["total"], row["verified"]))
     enrolled = (
         Enrolment.objects.filter(household__in=households.values("pk"), active=True)

@@ -48,13 +48,16 @@ def field_households(user) -> QuerySet[Household]:
     """Households whose data the user verifies and whose needs they assess and refer: an area
     research manager's areas, and a coordinator's."""
     provinces, districts = field_areas(user)
-    condition = Q(pk__in=producer_selectors.households_visible_to(user).values("pk"))
+    visible = producer_selectors.households_visible_to(user)
+    if visible.query.is_empty() and not (provinces or districts):
+        return Household.objects.none()
+    condition = Q(pk__in=[])
+    if not visible.query.is_empty():
+        condition |= Q(pk__in=visible.values("pk"))
     if provinces:
         condition |= Q(province_code__in=provinces)
     if districts:
         condition |= Q(district_code__in=districts)
-    if not (provinces or districts or producer_selectors.can_see_households(user)):
-        return Household.objects.none()
     return Household.objects.filter(condition, erased_at__isnull=True)
 
 
