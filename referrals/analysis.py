@@ -4,7 +4,10 @@ take to accept and to resolve, the share of identified needs referred (target 10
 
 Needs count from each household's NEWEST assessment (an older one is history). Exports of these
 counts suppress small cells (1–4 become "<5") for anyone but the coordinators of the area: a count
-of 1 in a district can name a household.
+of 1 in a district can name a household. Where cells add up to a published total (the verification
+states to the households, the districts to the households, the referral states and the agencies
+to the referrals), one hidden cell could be worked out by subtraction, so a second one is hidden
+with it (complementary suppression).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ class Coverage:
     label: str
     total: int
     verified: int
+    code: str = ""
 
     @property
     def percent(self) -> Decimal | None:
@@ -131,7 +135,9 @@ def _verification(result: Analysis, households: QuerySet[Household]) -> None:
         VerificationStatus.NEEDS_CORRECTION: sum(row["correction"] for row in rows),
     }
     for row in rows:
-        result.by_district.append(Coverage(areas.area_name(row["district_code"]), row["total"], row["verified"]))
+        result.by_district.append(
+            Coverage(areas.area_name(row["district_code"]), row["total"], row["verified"], row["district_code"])
+        )
     enrolled = (
         Enrolment.objects.filter(household__in=households.values("pk"), active=True)
         .values("group__name_th")
@@ -207,31 +213,43 @@ def exact_counts_for(user, *, province: str = "") -> bool:
     return (bool(province) and province in provinces) or (not province and bool(provinces))
 
 
-def suppress(value: int, exact: bool) -> object:
-    if exact or value == 0 or value >= K_MIN:
-        return value
-    return f"<{K_MIN}"
+HIDDEN = f"<{K_MIN}"
+
+
+def cells_to_hide(counts: dict[str, int], groups: list[tuple[str, list[str]]]) -> set[str]:
+    """The keys of the counts an export must hide: every small cell (1 to K_MIN-1), and, in each
+    group of cells that adds up to a published total, one more cell wherever exactly one is hidden
+    (else total minus the others gives it away): the smallest non-zero one left, or the total
+    itself. Repeated until nothing changes, as a cell hidden in one group can expose another."""
+    hidden = {key for key, value in counts.items() if 0 < value < K_MIN}
+    changed = True
+    while changed:
+        changed = False
+        for total, members in groups:
+            if total in hidden or sum(1 for key in members if key in hidden) != 1:
+                continue
+            shown = [key for key in members if key not in hidden and counts[key] > 0]
+            hidden.add(min(shown, key=lambda key: (counts[key], key)) if shown else total)
+            changed = True
+    return hidden
 
 
 def export_rows(result: Analysis, *, exact: bool) -> list[tuple[str, str, object]]:
-    """(key, label, count) rows: counts suppressed unless `exact`; percentages and medians are
-    left as they are only when their counts are not small."""
-    rows: list[tuple[str, str, object]] = [("households", _("Households"), suppress(result.households, exact))]
+    """(key, label, count) rows: counts hidden by cells_to_hide unless `exact`; the medians are
+    left out when there are fewer than K_MIN referrals."""
+    rows: list[tuple[str, str, object]] = [("households", _("Households"), result.households)]
+    verification = [f"verification_{status}" for status in result.verification]
     for status, count in result.verification.items():
-        rows.append((f"verification_{status}", str(VerificationStatus(status).label), suppress(count, exact)))
+        rows.append((f"verification_{status}", str(VerificationStatus(status).label), count))
     for coverage in result.by_district:
         rows.append(
-            (
-                f"district_total:{coverage.label}",
-                _("Households in %(area)s") % {"area": coverage.label},
-                suppress(coverage.total, exact),
-            )
+            (f"district_total:{coverage.code}", _("Households in %(area)s") % {"area": coverage.label}, coverage.total)
         )
         rows.append(
             (
-                f"district_verified:{coverage.label}",
+                f"district_verified:{coverage.code}",
                 _("Verified in %(area)s") % {"area": coverage.label},
-                suppress(coverage.verified, exact),
+                coverage.verified,
             )
         )
     for code, count in result.households_by_dimension.items():
@@ -239,23 +257,30 @@ def export_rows(result: Analysis, *, exact: bool) -> list[tuple[str, str, object
             (
                 f"need_{code}",
                 _("Households needing help with %(dimension)s") % {"dimension": Dimension(code).label},
-                suppress(count, exact),
+                count,
             )
         )
-    rows.append(("needs_total", _("Needs identified"), suppress(result.needs_total, exact)))
-    rows.append(("needs_referred", _("Needs referred"), suppress(result.needs_referred, exact)))
+    rows.append(("needs_total", _("Needs identified"), result.needs_total))
+    rows.append(("needs_referred", _("Needs referred"), result.needs_referred))
+    rows.append(("referrals_total", _("Referrals"), result.referrals_total))
     for state, count in result.referrals_by_state.items():
-        rows.append(
-            (
-                f"referrals_{state}",
-                _("Referrals: %(state)s") % {"state": ReferralState(state).label},
-                suppress(count, exact),
-            )
-        )
+        rows.append((f"referrals_{state}", _("Referrals: %(state)s") % {"state": ReferralState(state).label}, count))
     for agency, count in result.referrals_by_agency:
-        rows.append(
-            (f"agency:{agency.pk}", _("Referrals to %(agency)s") % {"agency": agency.name}, suppress(count, exact))
-        )
+        rows.append((f"agency:{agency.pk}", _("Referrals to %(agency)s") % {"agency": agency.name}, count))
+    if not exact:
+        keys = [key for key, _label, _value in rows]
+        groups = [
+            ("households", verification),
+            ("households", [key for key in keys if key.startswith("district_total:")]),
+            (
+                f"verification_{VerificationStatus.VERIFIED}",
+                [key for key in keys if key.startswith("district_verified:")],
+            ),
+            ("referrals_total", [f"referrals_{state}" for state in result.referrals_by_state]),
+            ("referrals_total", [key for key in keys if key.startswith("agency:")]),
+        ]
+        hidden = cells_to_hide({key: value for key, _label, value in rows}, groups)
+        rows = [(key, label, HIDDEN if key in hidden else value) for key, label, value in rows]
     small = not exact and 0 < result.referrals_total < K_MIN
     rows.append(("median_days_to_accept", _("Median days to accept"), "" if small else result.median_days_to_accept))
     rows.append(("median_days_to_resolve", _("Median days to resolve"), "" if small else result.median_days_to_resolve))

@@ -14,6 +14,7 @@ referred 1 (resolved 33.3%); median days to accept 2.0, to resolve 6.0.
 import csv
 import datetime
 import io
+from types import SimpleNamespace
 
 import pytest
 from django.urls import reverse
@@ -122,3 +123,56 @@ def test_the_impact_dashboard_shows_the_verified_share(client, world, kalasin_co
     client.force_login(kalasin_coordinator)
     page = client.get(reverse("impact:dashboard")).content.decode()
     assert 'id="impact-verification"' in page and "40.0%" in page
+
+
+def _export(exact):
+    """An area of 40 households where each group of cells has exactly one small cell."""
+    result = analysis.Analysis(
+        households=40,
+        verification={"unverified": 30, "verified": 7, "needs_correction": 3},
+        by_district=[analysis.Coverage("A", 38, 7, "4601"), analysis.Coverage("B", 2, 0, "4602")],
+        households_by_dimension={"health": 9, "living": 0, "education": 6, "income": 12, "services": 1},
+        needs_total=28,
+        needs_referred=20,
+        referrals_by_state={
+            "referred": 3,
+            "accepted": 10,
+            "declined": 7,
+            "in_progress": 0,
+            "resolved": 0,
+            "not_resolvable": 0,
+        },
+        referrals_by_agency=[(SimpleNamespace(pk=1, name="a"), 12), (SimpleNamespace(pk=2, name="b"), 8)],
+        referrals_total=20,
+    )
+    return {key: value for key, _label, value in analysis.export_rows(result, exact=exact)}
+
+
+def test_a_hidden_cell_cannot_be_worked_out_from_its_total():
+    rows = _export(exact=False)
+
+    # needs correction 3 is small; verified 7 goes with it, else 40 - 30 - 7 = 3.
+    assert (rows["verification_needs_correction"], rows["verification_verified"]) == ("<5", "<5")
+    assert rows["verification_unverified"] == 30
+    # District B's 2 households: district A's 38 goes too, else 40 - 38 = 2.
+    assert (rows["district_total:4602"], rows["district_total:4601"]) == ("<5", "<5")
+    # Referred 3 of 20 referrals: declined 7 (the smallest other) goes with it.
+    assert (rows["referrals_referred"], rows["referrals_declined"], rows["referrals_accepted"]) == ("<5", "<5", 10)
+    assert rows["referrals_in_progress"] == 0 and rows["referrals_total"] == 20
+    # Agencies have no small cell; households by dimension do not add up, so only the small one hides.
+    assert (rows["agency:1"], rows["agency:2"]) == (12, 8)
+    assert (rows["need_services"], rows["need_education"], rows["need_health"]) == ("<5", 6, 9)
+
+
+def test_the_area_coordinators_export_hides_nothing():
+    rows = _export(exact=True)
+    assert (rows["verification_needs_correction"], rows["district_total:4602"], rows["referrals_referred"]) == (3, 2, 3)
+
+
+def test_secondary_suppression_repeats_until_nothing_changes():
+    # b is small, so a hides with it (else t - a gives b); a is also a member
+    # of s's group, where it is now the only hidden cell, so d (smaller than e) hides too. A hidden
+    # total (a, for x and y) leaves its group alone.
+    counts = {"t": 9, "a": 7, "b": 2, "s": 60, "d": 20, "e": 33, "x": 3, "y": 4}
+    groups = [("t", ["a", "b"]), ("s", ["a", "d", "e"]), ("a", ["x", "y"])]
+    assert analysis.cells_to_hide(counts, groups) == {"a", "b", "d", "x", "y"}
