@@ -19,7 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any
 
 from ninja import Field, Schema
-from pydantic import BeforeValidator, PlainSerializer, PlainValidator, WithJsonSchema
+from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from .base import Page
@@ -137,9 +137,11 @@ def _date_in(value: Any) -> datetime.date:
     )
 
 
+# A before-validator (not a plain one) keeps pydantic's own date serializer: with a plain one, an
+# optional DateIn warned "Expected `date`" on every model_dump (the idempotency fingerprint).
 DateIn = Annotated[
     datetime.date,
-    PlainValidator(_date_in),
+    BeforeValidator(_date_in),
     WithJsonSchema({"type": "string", "format": "date", "pattern": DATE_PATTERN, "example": "2026-01-31"}),
 ]
 

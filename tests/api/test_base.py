@@ -219,3 +219,27 @@ def test_the_key_format_is_prefix_and_secret(company, company_admin):
     assert re.fullmatch(r"mkt_[a-z0-9]{8}_[A-Za-z0-9_-]{43}", key)
     assert key.split("_")[1] == row.prefix
     assert ApiClient(key).get("agreements").status_code == 200
+
+
+@pytest.mark.parametrize("value", ["2026-01-31", None])
+def test_an_optional_date_reads_only_yyyy_mm_dd_and_dumps_without_a_warning(value):
+    import datetime
+    import warnings
+
+    from api.calloffs import CallOffIn
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # pydantic's serializer warnings are UserWarnings
+        payload = CallOffIn.model_validate({"lines": [{"line_id": 1, "quantity": "1"}], "required_by": value})
+        assert payload.model_dump(mode="json")["required_by"] == value
+    assert payload.required_by == (datetime.date(2026, 1, 31) if value else None)
+
+
+@pytest.mark.parametrize("value", [0, "0", "2026-02-30", "1999-12-31", "31/01/2026", "2026-01-31T00:00"])
+def test_anything_but_a_calendar_date_in_range_is_refused(value):
+    import pydantic
+
+    from api.calloffs import CallOffIn
+
+    with pytest.raises(pydantic.ValidationError, match="a date is YYYY-MM-DD"):
+        CallOffIn.model_validate({"lines": [{"line_id": 1, "quantity": "1"}], "required_by": value})
