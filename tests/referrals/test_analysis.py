@@ -176,3 +176,19 @@ def test_secondary_suppression_repeats_until_nothing_changes():
     counts = {"t": 9, "a": 7, "b": 2, "s": 60, "d": 20, "e": 33, "x": 3, "y": 4}
     groups = [("t", ["a", "b"]), ("s", ["a", "d", "e"]), ("a", ["x", "y"])]
     assert analysis.cells_to_hide(counts, groups) == {"a", "b", "d", "x", "y"}
+
+
+def test_a_district_verified_count_hides_with_another_district_when_the_total_verified_shows():
+    result = analysis.Analysis(
+        households=40,
+        verification={"unverified": 20, "verified": 15, "needs_correction": 5},
+        by_district=[analysis.Coverage("A", 30, 12, "4601"), analysis.Coverage("B", 10, 3, "4602")],
+    )
+    rows = {key: value for key, _label, value in analysis.export_rows(result, exact=False)}
+
+    assert rows["verification_verified"] == 15 and (rows["district_total:4601"], rows["district_total:4602"]) == (
+        30,
+        10,
+    )
+    # 15 - 12 would give district B's 3 away.
+    assert (rows["district_verified:4602"], rows["district_verified:4601"]) == ("<5", "<5")
