@@ -29,6 +29,7 @@ from .models import Agency, Dimension, Need, NeedsAssessment, Referral, Referral
 from .selectors import field_households
 
 K_MIN = 5
+HIDDEN = f"<{K_MIN}"
 BOM = "\ufeff"
 
 
@@ -213,9 +214,6 @@ def exact_counts_for(user, *, province: str = "") -> bool:
     return (bool(province) and province in provinces) or (not province and bool(provinces))
 
 
-HIDDEN = f"<{K_MIN}"
-
-
 def cells_to_hide(counts: dict[str, int], groups: list[tuple[str, list[str]]]) -> set[str]:
     """The keys of the counts an export must hide: every small cell (1 to K_MIN-1), and, in each
     group of cells that adds up to a published total, one more cell wherever exactly one is hidden
@@ -238,7 +236,6 @@ def export_rows(result: Analysis, *, exact: bool) -> list[tuple[str, str, object
     """(key, label, count) rows: counts hidden by cells_to_hide unless `exact`; the medians are
     left out when there are fewer than K_MIN referrals."""
     rows: list[tuple[str, str, object]] = [("households", _("Households"), result.households)]
-    verification = [f"verification_{status}" for status in result.verification]
     for status, count in result.verification.items():
         rows.append((f"verification_{status}", str(VerificationStatus(status).label), count))
     for coverage in result.by_district:
@@ -268,16 +265,13 @@ def export_rows(result: Analysis, *, exact: bool) -> list[tuple[str, str, object
     for agency, count in result.referrals_by_agency:
         rows.append((f"agency:{agency.pk}", _("Referrals to %(agency)s") % {"agency": agency.name}, count))
     if not exact:
-        keys = [key for key, _label, _value in rows]
+        districts = result.by_district
         groups = [
-            ("households", verification),
-            ("households", [key for key in keys if key.startswith("district_total:")]),
-            (
-                f"verification_{VerificationStatus.VERIFIED}",
-                [key for key in keys if key.startswith("district_verified:")],
-            ),
+            ("households", [f"verification_{status}" for status in result.verification]),
+            ("households", [f"district_total:{coverage.code}" for coverage in districts]),
+            (f"verification_{VerificationStatus.VERIFIED}", [f"district_verified:{c.code}" for c in districts]),
             ("referrals_total", [f"referrals_{state}" for state in result.referrals_by_state]),
-            ("referrals_total", [key for key in keys if key.startswith("agency:")]),
+            ("referrals_total", [f"agency:{agency.pk}" for agency, _count in result.referrals_by_agency]),
         ]
         hidden = cells_to_hide({key: value for key, _label, value in rows}, groups)
         rows = [(key, label, HIDDEN if key in hidden else value) for key, label, value in rows]

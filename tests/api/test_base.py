@@ -1,11 +1,15 @@
 """The API's foundation: authentication, problems, rate limit, docs and schema."""
 
+import datetime
 import re
+import warnings
 
+import pydantic
 import pytest
 from django.test import override_settings
 from django.utils import timezone
 
+from api.calloffs import CallOffIn
 from buyers import api_keys
 from buyers.models import ApiKey
 from tests.api.conftest import PROBLEM, ApiClient, assert_problem
@@ -223,11 +227,6 @@ def test_the_key_format_is_prefix_and_secret(company, company_admin):
 
 @pytest.mark.parametrize("value", ["2026-01-31", None])
 def test_an_optional_date_reads_only_yyyy_mm_dd_and_dumps_without_a_warning(value):
-    import datetime
-    import warnings
-
-    from api.calloffs import CallOffIn
-
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # pydantic's serializer warnings are UserWarnings
         payload = CallOffIn.model_validate({"lines": [{"line_id": 1, "quantity": "1"}], "required_by": value})
@@ -237,9 +236,5 @@ def test_an_optional_date_reads_only_yyyy_mm_dd_and_dumps_without_a_warning(valu
 
 @pytest.mark.parametrize("value", [0, "0", "2026-02-30", "1999-12-31", "31/01/2026", "2026-01-31T00:00"])
 def test_anything_but_a_calendar_date_in_range_is_refused(value):
-    import pydantic
-
-    from api.calloffs import CallOffIn
-
     with pytest.raises(pydantic.ValidationError, match="a date is YYYY-MM-DD"):
         CallOffIn.model_validate({"lines": [{"line_id": 1, "quantity": "1"}], "required_by": value})
